@@ -1,0 +1,87 @@
+import { createReadStream, promises as fs } from "node:fs";
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
+import * as path from "node:path";
+
+// Serves a directory over HTTP on loopback, standing in for an upstream
+// GOPROXY. It records every request so tests can tell whether the upstream
+// was asked, and can be told to fail so tests can see how the proxy copes.
+
+export type UpstreamBehaviour =
+  | "serve"
+  /** Answer every request with 500. */
+  | "fail"
+  /** Accept requests and never answer them. */
+  | "hang";
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+}
+
+export interface StaticServer {
+  url: string;
+  requests: LoggedRequest[];
+  behaviour: UpstreamBehaviour;
+  close(): Promise<void>;
+}
+
+/** Maps a URL path to a file under root, or undefined if it would leave root. */
+function fileFor(root: string, urlPath: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath.split("?")[0]);
+  } catch {
+    return undefined;
+  }
+  const file = path.resolve(root, "." + path.posix.normalize("/" + decoded));
+  return file.startsWith(root + path.sep) ? file : undefined;
+}
+
+async function serveFile(root: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  const file = fileFor(root, request.url ?? "/");
+  const stat = file === undefined ? undefined : await fs.stat(file).catch(() => undefined);
+  if (file === undefined || !stat?.isFile()) {
+    response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("not found\n");
+    return;
+  }
+  response.writeHead(200, { "Content-Length": stat.size });
+  if (request.method === "HEAD") {
+    response.end();
+    return;
+  }
+  createReadStream(file).pipe(response);
+}
+
+export async function startStaticServer(root: string): Promise<StaticServer> {
+  const resolvedRoot = path.resolve(root);
+  const requests: LoggedRequest[] = [];
+  const state: StaticServer = {
+    url: "",
+    requests,
+    behaviour: "serve",
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Hanging requests would otherwise keep close() waiting forever.
+        server.closeAllConnections();
+      }),
+  };
+  const server = http.createServer((request, response) => {
+    requests.push({ method: request.method ?? "", path: request.url ?? "" });
+    switch (state.behaviour) {
+      case "hang":
+        return;
+      case "fail":
+        response.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" }).end("fixture upstream told to fail\n");
+        return;
+      case "serve":
+        serveFile(resolvedRoot, request, response).catch((error: Error) => {
+          response.destroy(error);
+        });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return state;
+}
