@@ -1,0 +1,38 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** The proxy's Prometheus metrics, in a registry of its own so several proxies can run in one process. */
+export class ProxyMetrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: "modproxy_requests_total",
+    help: "Requests answered, by protocol kind and HTTP status.",
+    labelNames: ["kind", "status"] as const,
+    registers: [this.registry],
+  });
+
+  readonly duration = new Histogram({
+    name: "modproxy_request_duration_seconds",
+    help: "Time to answer a request (headers sent), by protocol kind.",
+    labelNames: ["kind"] as const,
+    buckets: [0.005, 0.02, 0.1, 0.5, 2, 10, 60],
+    registers: [this.registry],
+  });
+
+  readonly cache = new Counter({
+    name: "modproxy_cache_lookups_total",
+    help: "Storage lookups by kind and result: hit, miss, stale (served from storage because upstreams failed), bypass (not cacheable).",
+    labelNames: ["kind", "result"] as const,
+    registers: [this.registry],
+  });
+
+  readonly stored = new Counter({
+    name: "modproxy_zips_stored_total",
+    help: "Module zips fetched from an upstream and stored.",
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "modproxy_" });
+  }
+}

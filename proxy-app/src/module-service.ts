@@ -1,0 +1,177 @@
+import { PassThrough, Readable } from "node:stream";
+import { ModuleRequest, VersionFileRequest, versionFilePath } from "./protocol";
+import { decodeCase, encodeCase } from "./module-path";
+import { isCanonicalModuleVersion, isPseudoVersion, isValidVersion, latestVersion, compareVersions } from "./semver";
+import { Storage } from "./storage/storage";
+import { LookupDisabledError, NotFoundError, Upstream, UpstreamError } from "./upstream/upstream";
+import type { ProxyMetrics } from "./metrics";
+
+/** Caps on bodies read into memory; zips are streamed and have no cap here. */
+const MAX_METADATA_BYTES: Record<"info" | "mod" | "list", number> = {
+  info: 64 * 1024,
+  list: 16 * 1024 * 1024,
+  mod: 16 * 1024 * 1024,
+};
+
+/** What the HTTP layer sends back for a request. */
+export interface Artifact {
+  body: Readable | Buffer;
+  size?: number;
+  etag?: string;
+  /** Content of a canonical version never changes: cache it for long. */
+  immutable: boolean;
+}
+
+/** An upstream answered with something that is not what the protocol says. */
+export class BadUpstreamContentError extends UpstreamError {}
+
+/**
+ * The proxy's logic: serve from storage, else from the upstream chain while
+ * storing, and keep answering from storage when upstreams fail.
+ */
+export class ModuleService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly upstream: Upstream,
+    private readonly metrics: ProxyMetrics,
+    private readonly log: (msg: string) => void = () => {},
+  ) {}
+
+  async versionFile(req: VersionFileRequest): Promise<Artifact> {
+    const key = versionFilePath(req.encodedModule, req.encodedVersion, req.kind);
+    if (!isCanonicalModuleVersion(req.version)) {
+      // A query such as a branch name: its answer moves, so it is neither cached nor stored.
+      const body = await this.fetchSmall(key, "info");
+      parseInfo(body, key);
+      this.metrics.cache.inc({ kind: req.kind, result: "bypass" });
+      return { body, immutable: false };
+    }
+    const stored = await this.storage.read(key);
+    if (stored) {
+      this.metrics.cache.inc({ kind: req.kind, result: "hit" });
+      return { ...stored, immutable: true };
+    }
+    this.metrics.cache.inc({ kind: req.kind, result: "miss" });
+    if (req.kind === "zip") return this.fetchAndStoreZip(key);
+    const body = await this.fetchSmall(key, req.kind);
+    if (req.kind === "info") {
+      const info = parseInfo(body, key);
+      if (info.Version !== req.version) {
+        throw new BadUpstreamContentError(`upstream .info for ${req.version} names version ${info.Version}`);
+      }
+    }
+    const written = await this.storage.write(key, body);
+    return { body, size: body.length, etag: written.etag, immutable: true };
+  }
+
+  /** Upstream's versions merged with the stored ones; the stored ones alone when upstreams fail. */
+  async list(req: ModuleRequest): Promise<string[]> {
+    const cached = await this.cachedVersions(req.encodedModule);
+    let fromUpstream: string[] = [];
+    try {
+      const body = await this.fetchSmall(`${req.encodedModule}/@v/list`, "list");
+      fromUpstream = body.toString("utf8").split("\n").map((l) => l.trim()).filter(isValidVersion);
+    } catch (err) {
+      if (!(err instanceof NotFoundError || err instanceof LookupDisabledError)) {
+        if (cached.length === 0) throw err;
+        this.metrics.cache.inc({ kind: "list", result: "stale" });
+        this.log(`serving cached versions of ${req.module}: ${(err as Error).message}`);
+      } else if (cached.length === 0) {
+        throw err;
+      }
+    }
+    const merged = new Set([...fromUpstream, ...cached.filter((v) => !isPseudoVersion(v))]);
+    return [...merged].sort(compareVersions);
+  }
+
+  /** Upstream's @latest; when upstreams fail, the latest stored version's .info. */
+  async latest(req: ModuleRequest): Promise<Buffer> {
+    try {
+      const body = await this.fetchSmall(`${req.encodedModule}/@latest`, "info");
+      parseInfo(body, `${req.module}@latest`);
+      return body;
+    } catch (err) {
+      if (err instanceof BadUpstreamContentError) throw err;
+      const best = latestVersion(await this.cachedVersions(req.encodedModule));
+      if (best === undefined) throw err;
+      this.metrics.cache.inc({ kind: "latest", result: "stale" });
+      const stored = await this.storage.read(versionFilePath(req.encodedModule, encodeCase(best), "info"));
+      if (stored) return readAll(stored.body, MAX_METADATA_BYTES.info, "stored .info");
+      // Only .mod or .zip is stored: the version is all the go command needs.
+      return Buffer.from(JSON.stringify({ Version: best }) + "\n");
+    }
+  }
+
+  private async cachedVersions(encodedModule: string): Promise<string[]> {
+    const names = await this.storage.list(`${encodedModule}/@v/`);
+    const versions = new Set<string>();
+    for (const name of names) {
+      const m = /^(.+)\.(info|mod|zip)$/.exec(name);
+      if (!m) continue;
+      try {
+        const v = decodeCase(m[1]);
+        if (isCanonicalModuleVersion(v)) versions.add(v);
+      } catch {
+        // Not a file this proxy wrote; ignore it.
+      }
+    }
+    return [...versions];
+  }
+
+  private async fetchSmall(path: string, kind: keyof typeof MAX_METADATA_BYTES): Promise<Buffer> {
+    const res = await this.upstream.fetch(path);
+    return readAll(res.body, MAX_METADATA_BYTES[kind], `upstream ${path}`);
+  }
+
+  /**
+   * Streams the zip to the client and to storage at once. The client's copy
+   * may be dropped (disconnect, HEAD) without stopping the stored one; an
+   * upstream error fails both and stores nothing.
+   */
+  private async fetchAndStoreZip(key: string): Promise<Artifact> {
+    const res = await this.upstream.fetch(key);
+    const toStorage = new PassThrough();
+    const toClient = new PassThrough();
+    res.body.on("error", (err) => {
+      toStorage.destroy(err);
+      toClient.destroy(err);
+    });
+    res.body.pipe(toStorage);
+    res.body.pipe(toClient);
+    this.storage.write(key, toStorage).then(
+      () => this.metrics.stored.inc(),
+      (err: Error) => this.log(`not cached ${key}: ${err.message}`),
+    );
+    return { body: toClient, size: res.size, immutable: true };
+  }
+}
+
+function parseInfo(body: Buffer, what: string): { Version: string } {
+  let info: unknown;
+  try {
+    info = JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new BadUpstreamContentError(`upstream ${what} is not JSON`);
+  }
+  const version = (info as { Version?: unknown } | null)?.Version;
+  if (typeof version !== "string" || !isValidVersion(version)) {
+    throw new BadUpstreamContentError(`upstream ${what} has no valid "Version"`);
+  }
+  return { Version: version };
+}
+
+async function readAll(stream: Readable, limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new BadUpstreamContentError(`${what} is larger than ${limit} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    stream.destroy();
+    throw err instanceof UpstreamError ? err : new UpstreamError(`${what} broke off: ${(err as Error).message}`);
+  }
+  return Buffer.concat(chunks);
+}

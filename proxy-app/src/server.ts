@@ -1,0 +1,158 @@
+import http from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { statusForError } from "./http-errors";
+import { ProxyMetrics } from "./metrics";
+import { InvalidPathError } from "./module-path";
+import { Artifact, ModuleService } from "./module-service";
+import { parseModuleRequest } from "./protocol";
+import { Storage } from "./storage/storage";
+
+const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
+/** list and @latest move when a version is tagged; a minute keeps shared caches close. */
+const SHORT_CACHE = "public, max-age=60";
+
+const CONTENT_TYPES = {
+  info: "application/json",
+  latest: "application/json",
+  mod: "text/plain; charset=utf-8",
+  zip: "application/zip",
+  list: "text/plain; charset=utf-8",
+} as const;
+
+export interface HandlerDeps {
+  service: ModuleService;
+  storage: Storage;
+  metrics: ProxyMetrics;
+  log: (msg: string) => void;
+}
+
+/** The HTTP face of the proxy: GOPROXY protocol plus health and metrics endpoints. */
+export function createRequestHandler(deps: HandlerDeps): http.RequestListener {
+  return (req, res) => {
+    handle(deps, req, res).catch((err: Error) => {
+      deps.log(`internal error on ${req.method} ${req.url}: ${err.stack ?? err.message}`);
+      if (!res.headersSent) sendText(res, 500, "internal error\n");
+      else res.destroy(err);
+    });
+  };
+}
+
+async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.setHeader("Allow", "GET, HEAD");
+    sendText(res, 405, `method ${req.method} not allowed: the module proxy protocol is read-only\n`);
+    return;
+  }
+  const rawPath = (req.url ?? "/").split("?")[0];
+  switch (rawPath) {
+    case "/healthz":
+      sendText(res, 200, "ok\n");
+      return;
+    case "/readyz":
+      try {
+        await deps.storage.checkReady();
+        sendText(res, 200, "ready\n");
+      } catch (err) {
+        sendText(res, 503, `storage not ready: ${(err as Error).message}\n`);
+      }
+      return;
+    case "/metrics":
+      res.setHeader("Content-Type", deps.metrics.registry.contentType);
+      sendBody(req, res, 200, Buffer.from(await deps.metrics.registry.metrics()));
+      return;
+  }
+
+  const started = process.hrtime.bigint();
+  let kind = "other";
+  try {
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      throw new InvalidPathError("malformed percent-encoding in path");
+    }
+    const mreq = parseModuleRequest(path);
+    if (!mreq) {
+      res.setHeader("Cache-Control", "no-cache");
+      sendText(res, 404, `not a module proxy path: ${rawPath}\n`);
+      return;
+    }
+    kind = mreq.kind;
+    if (mreq.kind === "list") {
+      const versions = await deps.service.list(mreq);
+      res.setHeader("Cache-Control", SHORT_CACHE);
+      res.setHeader("Content-Type", CONTENT_TYPES.list);
+      sendBody(req, res, 200, Buffer.from(versions.map((v) => v + "\n").join("")));
+    } else if (mreq.kind === "latest") {
+      const info = await deps.service.latest(mreq);
+      res.setHeader("Cache-Control", SHORT_CACHE);
+      res.setHeader("Content-Type", CONTENT_TYPES.latest);
+      sendBody(req, res, 200, info);
+    } else {
+      const artifact = await deps.service.versionFile(mreq);
+      res.setHeader("Content-Type", CONTENT_TYPES[mreq.kind]);
+      await sendArtifact(req, res, artifact);
+    }
+  } catch (err) {
+    const status = statusForError(err);
+    if (status === 500) throw err;
+    res.setHeader("Cache-Control", "no-cache");
+    sendText(res, status, `${(err as Error).message}\n`);
+  } finally {
+    deps.metrics.requests.inc({ kind, status: String(res.statusCode) });
+    deps.metrics.duration.observe({ kind }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}
+
+async function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse, a: Artifact): Promise<void> {
+  res.setHeader("Cache-Control", a.immutable ? IMMUTABLE_CACHE : SHORT_CACHE);
+  if (a.etag) {
+    res.setHeader("ETag", a.etag);
+    if (etagMatches(req.headers["if-none-match"], a.etag)) {
+      discard(a.body);
+      res.writeHead(304).end();
+      return;
+    }
+  }
+  if (Buffer.isBuffer(a.body)) {
+    sendBody(req, res, 200, a.body);
+    return;
+  }
+  if (a.size !== undefined) res.setHeader("Content-Length", a.size);
+  res.writeHead(200);
+  if (req.method === "HEAD") {
+    discard(a.body);
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(a.body, res);
+  } catch {
+    // The client went away or the upstream broke off: the response is already cut, nothing to answer.
+  }
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.trim() === "*" || header.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
+}
+
+/** Drops a body the client will not get; a stream being stored keeps flowing to storage. */
+function discard(body: Readable | Buffer): void {
+  if (!Buffer.isBuffer(body)) body.destroy();
+}
+
+function sendBody(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: Buffer): void {
+  res.setHeader("Content-Length", body.length);
+  res.writeHead(status);
+  res.end(req.method === "HEAD" ? undefined : body);
+}
+
+function sendText(res: http.ServerResponse, status: number, text: string): void {
+  const body = Buffer.from(text);
+  res.setHeader("Content-Type", "text/plain; charset=utf-8");
+  res.setHeader("Content-Length", body.length);
+  res.writeHead(status);
+  res.end(res.req.method === "HEAD" ? undefined : body);
+}

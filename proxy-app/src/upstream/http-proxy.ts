@@ -1,0 +1,58 @@
+import http from "node:http";
+import https from "node:https";
+import { NotFoundError, Upstream, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "./upstream";
+
+/** How much of an upstream's error body is quoted back to the client. */
+const ERROR_BODY_QUOTE = 200;
+
+/** Another GOPROXY-protocol server reached over HTTP(S). */
+export class HttpProxyUpstream implements Upstream {
+  readonly name: string;
+  private readonly base: URL;
+
+  /** `timeoutMs` bounds connecting and every idle gap while reading, so a stalled upstream never hangs a client. */
+  constructor(
+    baseUrl: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.base = new URL(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
+    this.name = baseUrl;
+  }
+
+  fetch(path: string): Promise<UpstreamResponse> {
+    const url = new URL(path, this.base);
+    const client = url.protocol === "https:" ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = client.get(url, { timeout: this.timeoutMs, headers: { "user-agent": "modproxy" } }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status === 200) {
+          const len = Number(res.headers["content-length"]);
+          resolve({ body: res, size: Number.isFinite(len) ? len : undefined });
+          return;
+        }
+        readQuote(res).then((quote) => {
+          const why = `${this.name} answered ${status} for ${path}${quote ? `: ${quote}` : ""}`;
+          reject(status === 404 || status === 410 ? new NotFoundError(why, status) : new UpstreamError(why));
+        }, reject);
+      });
+      req.on("timeout", () => {
+        req.destroy(new UpstreamTimeoutError(`${this.name} did not answer within ${this.timeoutMs} ms for ${path}`));
+      });
+      req.on("error", (err) => {
+        reject(err instanceof UpstreamError ? err : new UpstreamError(`${this.name} could not be reached for ${path}: ${err.message}`));
+      });
+    });
+  }
+}
+
+function readQuote(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = "";
+    res.setEncoding("utf8");
+    res.on("data", (chunk: string) => {
+      if (text.length < ERROR_BODY_QUOTE) text += chunk;
+    });
+    res.on("end", () => resolve(text.slice(0, ERROR_BODY_QUOTE).trim()));
+    res.on("error", () => resolve(text.trim()));
+  });
+}
