@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, promises as fs } from "node:fs";
+import { createWriteStream, promises as fs } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -58,7 +58,7 @@ export class DiskStorage implements Storage {
       return undefined;
     }
     // Stream from the handle already open: a concurrent republish cannot mix two files.
-    return { ...infoOf(st), body: createReadStream("", { fd: handle.fd, autoClose: true }) };
+    return { ...infoOf(st), body: handle.createReadStream() };
   }
 
   async write(key: string, body: Readable | Buffer): Promise<ObjectInfo> {
