@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { listFiles } from "./files";
 import { compareVersions } from "./semver";
 
 // Reads the fixture module sources under test/fixtures/modules, laid out as
@@ -22,14 +23,8 @@ export interface FixtureModule {
 const VERSION_DIR = /^v\d+\.\d+\.\d+/;
 
 async function readFilesUnder(root: string): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const absolute = path.join(entry.parentPath, entry.name);
-    files.set(path.relative(root, absolute).split(path.sep).join("/"), await fs.readFile(absolute));
-  }
-  return files;
+  const names = await listFiles(root);
+  return new Map(await Promise.all(names.map(async (name) => [name, await fs.readFile(path.join(root, name))] as const)));
 }
 
 async function collectModules(dir: string, modulePath: string, into: FixtureModule[]): Promise<void> {

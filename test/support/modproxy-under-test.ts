@@ -1,0 +1,47 @@
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { RunningProxy, startProxy } from "../../proxy-app/src/app";
+import { buildGoproxyTree, GoproxyTree } from "./goproxy-tree";
+import { startStaticServer, StaticServer } from "./static-server";
+
+// One modproxy, started in-process, in front of a fixture upstream on
+// loopback. Its storage directory is a subdirectory of a temp root, so tests
+// can watch the root for anything written outside storage.
+
+export interface ModproxyOverFixtures {
+  tree: GoproxyTree;
+  upstream: StaticServer;
+  proxy: RunningProxy;
+  /** The temp directory holding storageDir (and nothing the proxy should touch). */
+  root: string;
+  storageDir: string;
+  /** Stops the fixture upstream (idempotent), so later requests find nobody listening. */
+  stopUpstream(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startModproxyOverFixtures(options: { upstreamTimeoutMs: number }): Promise<ModproxyOverFixtures> {
+  const tree = await buildGoproxyTree();
+  const upstream = await startStaticServer(tree.dir);
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-e2e-"));
+  const storageDir = path.join(root, "storage");
+  await fs.mkdir(storageDir);
+  const proxy = await startProxy({ host: "127.0.0.1", port: 0, storageDir, upstream: upstream.url, upstreamTimeoutMs: options.upstreamTimeoutMs });
+  let upstreamStopped: Promise<void> | undefined;
+  const stopUpstream = () => (upstreamStopped ??= upstream.close());
+  return {
+    tree,
+    upstream,
+    proxy,
+    root,
+    storageDir,
+    stopUpstream,
+    async stop() {
+      await proxy.close();
+      await stopUpstream();
+      await tree.remove();
+      await fs.rm(root, { recursive: true, force: true });
+    },
+  };
+}
