@@ -74,7 +74,7 @@ const BAD_REQUESTS: BadRequest[] = [
   { why: `path of ${LONG_PATH.length} characters`, path: LONG_PATH, expect: [400, 404, 414] },
   { why: "path element of 300 characters", path: LONG_ELEMENT, expect: [400, 404] },
   // Only GET and HEAD exist in the protocol.
-  ...["POST", "PUT", "DELETE", "PATCH"].map((method) => ({ why: `${method}`, method, path: `${GREET}/@v/v1.0.0.info`, expect: [405] })),
+  ...["POST", "PUT", "DELETE", "PATCH"].map((method) => ({ why: "only GET and HEAD exist", method, path: `${GREET}/@v/v1.0.0.info`, expect: [405] })),
 ];
 
 describe("modproxy HTTP interface", function () {
@@ -97,7 +97,7 @@ describe("modproxy HTTP interface", function () {
     });
 
     for (const bad of BAD_REQUESTS) {
-      it(`answers ${bad.expect.join(" or ")} to ${bad.method ?? "GET"} with ${bad.why}`, async function () {
+      it(`answers ${bad.expect.join(" or ")} to ${bad.method ?? "GET"}: ${bad.why}`, async function () {
         const response = await rawRequest(env.proxy.url, bad.path, { method: bad.method });
         assert.ok(bad.expect.includes(response.status), `${bad.method ?? "GET"} ${bad.path.slice(0, 120)}: got ${response.status} ${response.body.toString().slice(0, 200)}`);
         assertPlainTextReason(response);

@@ -26,7 +26,7 @@ export interface GoSandbox {
   remove(): Promise<void>;
 }
 
-const GO_BIN = process.env.MODPROXY_TEST_GO ?? "go";
+const GO_BIN = "go";
 
 // Compiled packages do not depend on where modules came from, so one build
 // cache per test run is safe and saves rebuilding the standard library.
