@@ -1,4 +1,4 @@
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough, Readable, Transform } from "node:stream";
 import { ModuleRequest, VersionFileRequest, versionFilePath } from "./protocol";
 import { decodeCase, encodeCase } from "./module-path";
 import { isCanonicalModuleVersion, isPseudoVersion, isValidVersion, latestVersion, compareVersions } from "./semver";
@@ -17,7 +17,6 @@ const MAX_METADATA_BYTES: Record<"info" | "mod" | "list", number> = {
 export interface Artifact {
   body: Readable | Buffer;
   size?: number;
-  etag?: string;
   /** Content of a canonical version never changes: cache it for long. */
   immutable: boolean;
 }
@@ -60,8 +59,8 @@ export class ModuleService {
         throw new BadUpstreamContentError(`upstream .info for ${req.version} names version ${info.Version}`);
       }
     }
-    const written = await this.storage.write(key, body);
-    return { body, size: body.length, etag: written.etag, immutable: true };
+    await this.storage.write(key, body);
+    return { body, size: body.length, immutable: true };
   }
 
   /** Upstream's versions merged with the stored ones; the stored ones alone when upstreams fail. */
@@ -126,24 +125,44 @@ export class ModuleService {
   /**
    * Streams the zip to the client and to storage at once. The client's copy
    * may be dropped (disconnect, HEAD) without stopping the stored one; an
-   * upstream error fails both and stores nothing.
+   * upstream error fails both and stores nothing. The client's response ends
+   * only once the stored copy is published, so whoever has read a whole zip
+   * can count on the next request being served from storage.
    */
   private async fetchAndStoreZip(key: string): Promise<Artifact> {
     const res = await this.upstream.fetch(key);
     const toStorage = new PassThrough();
-    const toClient = new PassThrough();
+    const stored = this.storage.write(key, toStorage).then(
+      () => this.metrics.stored.inc(),
+      (err: Error) => this.log(`not cached ${key}: ${err.message}`),
+    );
+    const toClient = holdLastChunkUntil(stored);
     res.body.on("error", (err) => {
       toStorage.destroy(err);
       toClient.destroy(err);
     });
     res.body.pipe(toStorage);
     res.body.pipe(toClient);
-    this.storage.write(key, toStorage).then(
-      () => this.metrics.stored.inc(),
-      (err: Error) => this.log(`not cached ${key}: ${err.message}`),
-    );
     return { body: toClient, size: res.size, immutable: true };
   }
+}
+
+/**
+ * Passes chunks through but keeps the last one back until `release` settles:
+ * a client cannot finish reading (Content-Length counts every byte) before then.
+ */
+function holdLastChunkUntil(release: Promise<unknown>): Transform {
+  let held: Buffer | undefined;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      const previous = held;
+      held = chunk;
+      done(null, previous);
+    },
+    flush(done) {
+      release.then(() => done(null, held));
+    },
+  });
 }
 
 function parseInfo(body: Buffer, what: string): { Version: string } {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import http from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -5,7 +6,7 @@ import { statusForError } from "./http-errors";
 import { ProxyMetrics } from "./metrics";
 import { InvalidPathError } from "./module-path";
 import { Artifact, ModuleService } from "./module-service";
-import { parseModuleRequest } from "./protocol";
+import { parseModuleRequest, versionFilePath } from "./protocol";
 import { Storage } from "./storage/storage";
 
 const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
@@ -92,7 +93,7 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
     } else {
       const artifact = await deps.service.versionFile(mreq);
       res.setHeader("Content-Type", CONTENT_TYPES[mreq.kind]);
-      await sendArtifact(req, res, artifact);
+      await sendArtifact(req, res, artifact, versionFilePath(mreq.encodedModule, mreq.encodedVersion, mreq.kind));
     }
   } catch (err) {
     const status = statusForError(err);
@@ -105,11 +106,14 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
   }
 }
 
-async function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse, a: Artifact): Promise<void> {
+async function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse, a: Artifact, path: string): Promise<void> {
   res.setHeader("Cache-Control", a.immutable ? IMMUTABLE_CACHE : SHORT_CACHE);
-  if (a.etag) {
-    res.setHeader("ETag", a.etag);
-    if (etagMatches(req.headers["if-none-match"], a.etag)) {
+  if (a.immutable) {
+    // A canonical version's files never change (the checksum database holds them to it), so the
+    // path itself is a strong validator: the same on a miss, a hit, and on every replica.
+    const etag = `"${createHash("sha256").update(path).digest("base64url").slice(0, 27)}"`;
+    res.setHeader("ETag", etag);
+    if (etagMatches(req.headers["if-none-match"], etag)) {
       discard(a.body);
       res.writeHead(304).end();
       return;

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../../proxy-app/src/config";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { ConfigError, loadConfig, SETTINGS } from "../../proxy-app/src/config";
 import { parseGoDuration } from "../../proxy-app/src/duration";
 
 describe("proxy configuration", () => {
@@ -37,5 +39,17 @@ describe("proxy configuration", () => {
     assert.equal(parseGoDuration("1h2m3s"), 3_723_000);
     assert.equal(parseGoDuration("1.5s"), 1500);
     for (const bad of ["", "10", "s", "1x", "1s "]) assert.throws(() => parseGoDuration(bad), bad);
+  });
+});
+
+describe("README configuration table", () => {
+  it("documents every setting with its variable, flag and default", () => {
+    const readme = readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+    for (const s of SETTINGS) {
+      const row = readme.split("\n").find((l) => l.startsWith(`| \`${s.env}\` |`));
+      assert.ok(row, `README has no row for ${s.env}`);
+      assert.ok(row.includes(`\`${s.flag}\``), `README row of ${s.env} lacks ${s.flag}`);
+      if (s.default !== undefined) assert.ok(row.includes(`\`${s.default}\``), `README row of ${s.env} lacks default ${s.default}`);
+    }
   });
 });

@@ -47,7 +47,7 @@ export function describeStorageConformance(backend: string, create: () => Promis
       assert.deepEqual(await storage.list("example.com/m/@v/"), []);
     });
 
-    it("stores buffers and streams and reads them back with size and etag", async () => {
+    it("stores buffers and streams and reads them back with their size", async () => {
       const a = await storage.write("example.com/!m/@v/v1.0.0.mod", Buffer.from("module example.com/M\n"));
       const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
       const b = await storage.write("example.com/!m/@v/v1.0.0.zip", Readable.from([big.subarray(0, 1000), big.subarray(1000)]));
@@ -61,8 +61,6 @@ export function describeStorageConformance(backend: string, create: () => Promis
       assert.ok(Buffer.concat(chunks).equals(big));
       assert.equal(obj.size, big.length);
       assert.deepEqual(await storage.stat("example.com/!m/@v/v1.0.0.mod"), a);
-      assert.match(a.etag, /^"[^"]+"$/);
-      assert.notEqual(a.etag, b.etag);
     });
 
     it("lists the names directly under a prefix, not deeper ones", async () => {
@@ -73,11 +71,11 @@ export function describeStorageConformance(backend: string, create: () => Promis
       assert.deepEqual((await storage.list("example.com/m/@v/")).sort(), ["v1.0.0.info", "v1.1.0.mod"]);
     });
 
-    it("replaces an object whole and changes its etag", async () => {
-      const first = await storage.write("example.com/m/@v/list-cache", Buffer.from("one"));
+    it("replaces an object whole", async () => {
+      await storage.write("example.com/m/@v/list-cache", Buffer.from("one"));
       const second = await storage.write("example.com/m/@v/list-cache", Buffer.from("second"));
       assert.equal(await readText(storage, "example.com/m/@v/list-cache"), "second");
-      assert.notEqual(first.etag, second.etag);
+      assert.equal(second.size, 6);
     });
 
     it("stores nothing when the body fails part-way", async () => {

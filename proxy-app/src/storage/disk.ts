@@ -91,9 +91,8 @@ export class DiskStorage implements Storage {
   }
 }
 
-function infoOf(st: { size: number; mtimeMs: number; ino: number }): ObjectInfo {
-  // Files are only ever replaced by rename, which changes the inode and mtime.
-  return { size: st.size, etag: `"${st.ino.toString(16)}-${st.size.toString(16)}-${Math.round(st.mtimeMs * 1000).toString(16)}"` };
+function infoOf(st: { size: number }): ObjectInfo {
+  return { size: st.size };
 }
 
 function isMissing(err: unknown): boolean {

@@ -1,10 +1,7 @@
 import type { Readable } from "node:stream";
 
-/** Size and validator of a stored object. */
 export interface ObjectInfo {
   size: number;
-  /** A strong HTTP validator, quoted, that changes whenever the content could. */
-  etag: string;
 }
 
 export interface StoredObject extends ObjectInfo {

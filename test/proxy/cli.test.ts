@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const CLI = path.resolve(__dirname, "../../proxy-app/src/cli.ts");
+const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+
+describe("modproxy command", () => {
+  let dir: string;
+  beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-cli-"))));
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it("prints help naming every flag and its environment variable", () => {
+    const r = node(["--help"]);
+    assert.equal(r.status, 0);
+    for (const s of ["serve", "--port", "PORT", "--storage-dir", "MODPROXY_STORAGE_DIR", "--upstream", "MODPROXY_UPSTREAM", "--upstream-timeout", "MODPROXY_UPSTREAM_TIMEOUT"]) {
+      assert.ok(r.stdout.includes(s), `help lacks ${s}`);
+    }
+  });
+
+  it("refuses bad configuration with exit code 2, naming the value, and creates no storage", () => {
+    const storage = path.join(dir, "never");
+    const r = node(["serve", "--storage-dir", storage], { MODPROXY_UPSTREAM: "direct", PORT: "http" });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /PORT \(--port\) = "http"/);
+    assert.match(r.stderr, /MODPROXY_UPSTREAM \(--upstream\) = "direct"/);
+    assert.equal(spawnSync("test", ["-e", storage]).status, 1);
+  });
+
+  it("rejects unknown verbs and flags", () => {
+    assert.equal(node(["fly"]).status, 2);
+    const r = node(["serve", "--colour", "blue"]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /colour/);
+  });
+
+  it("serves, prints the GOPROXY line, and exits cleanly on SIGTERM", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "serve", "--port", "0", "--host", "127.0.0.1", "--storage-dir", path.join(dir, "data"), "--upstream", "off"]);
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
+    while (!/export GOPROXY=(\S+)/.test(out)) await once(child.stdout, "data");
+    const url = /export GOPROXY=(\S+)/.exec(out)![1];
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await fetch(`${url}/healthz`);
+    assert.equal(health.status, 200);
+    const ready = await fetch(`${url}/readyz`);
+    assert.equal(ready.status, 200);
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    assert.equal(code, 0);
+  });
+});
