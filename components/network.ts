@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { subnetCidr } from "./cidr";
+import { serviceTrustPolicy } from "./iam";
 
 export interface NetworkArgs {
     /** AWS region, for the VPC endpoint service names. */
@@ -145,10 +146,7 @@ export class Network extends pulumi.ComponentResource {
             tags: tagged({}),
         }, parent);
         const flowLogRole = new aws.iam.Role(`${name}-flow-logs-role`, {
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
+            assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com"),
             tags: tagged({}),
         }, parent);
         new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {

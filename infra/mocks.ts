@@ -10,7 +10,9 @@ export const MOCK_ACCOUNT_ID = "123456789012";
 
 function arnFor(type: string, name: string, region: string): string {
     const service = type.split(":")[1].split("/")[0];
-    return `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${name}`;
+    return service === "cloudwatch"
+        ? `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:${name}`
+        : `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${name}`;
 }
 
 /** Extra state per type token, on top of the echoed inputs. */
@@ -72,7 +74,9 @@ export function createMocks(region: string): pulumi.runtime.Mocks {
                 ...(args.type.startsWith("aws:") ? { arn: arnFor(args.type, args.name, region) } : {}),
                 ...outputsFor(args, region),
             };
-            return { id: `${args.name}-id`, state };
+            // A bucket's id is its name, which the bucket-level resources reference.
+            const id = args.type === "aws:s3/bucket:Bucket" ? String(state.bucket) : `${args.name}-id`;
+            return { id, state };
         },
         call(args) {
             switch (args.token) {

@@ -1,0 +1,27 @@
+/** IAM policy documents shared by the components, built as plain JSON so tests and policies can read them. */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** A trust policy letting one AWS service assume a role. */
+export function serviceTrustPolicy(service: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+    });
+}
+
+/** A role for an AWS service with the given AWS-managed policies attached. */
+export function serviceRole(
+    name: string,
+    service: string,
+    managedPolicyArns: readonly string[],
+    tags: Record<string, string> | undefined,
+    opts: pulumi.CustomResourceOptions,
+): aws.iam.Role {
+    const role = new aws.iam.Role(name, { assumeRolePolicy: serviceTrustPolicy(service), tags }, opts);
+    managedPolicyArns.forEach((policyArn) => {
+        const policyName = policyArn.split("/").pop() as string;
+        new aws.iam.RolePolicyAttachment(`${name}-${policyName}`, { role: role.name, policyArn }, opts);
+    });
+    return role;
+}
