@@ -18,7 +18,7 @@ describe("synthesize", () => {
         assert.ok(stack, "the stack resource is recorded");
         assert.strictEqual(stack.parent, undefined);
         const vpc = resources.find((r) => r.type === "aws:ec2/vpc:Vpc");
-        assert.ok(vpc?.parent?.endsWith("modproxy:components:Network::modproxy"), `VPC parent was ${vpc?.parent}`);
+        assert.ok(vpc?.parent?.endsWith("modproxy:components:Network::modproxy-dev"), `VPC parent was ${vpc?.parent}`);
         assert.strictEqual(vpc?.inputs.cidrBlock, "10.20.0.0/16");
     });
 

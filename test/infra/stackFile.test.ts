@@ -1,0 +1,22 @@
+import * as assert from "assert";
+import { parseStackFile } from "../../infra/stackFile";
+
+describe("parseStackFile", () => {
+    it("reads plain and quoted values and skips encrypted ones", () => {
+        const config = parseStackFile([
+            "# a comment",
+            "encryptionsalt: abc",
+            "config:",
+            "  aws:region: eu-west-1",
+            '  modproxy:replicas: "3"',
+            "  modproxy:upstream: 'https://a.example,direct' # trailing comment",
+            "  modproxy:vcsCredentials:",
+            "    secure: v1:AAAA",
+        ].join("\n"), "Pulumi.test.yaml");
+        assert.deepStrictEqual(config, { "aws:region": "eu-west-1", "modproxy:replicas": "3", "modproxy:upstream": "https://a.example,direct" });
+    });
+
+    it("names the line it does not understand", () => {
+        assert.throws(() => parseStackFile("config:\n  modproxy:azs:\n    - a\n", "Pulumi.x.yaml"), /Pulumi\.x\.yaml:3/);
+    });
+});
