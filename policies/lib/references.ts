@@ -10,10 +10,15 @@ function identifiersOf(target: PolicyResource, nameProperties: readonly string[]
     return new Set(candidates.map(stringAt).filter((v): v is string => v !== undefined && v.length > 0));
 }
 
-/** True when `source.props[property]` (a single reference or a list of them) points at `target`. */
+/**
+ * True when `source.props[property]` (a single reference or a list of them) points at `target`.
+ * Property dependencies decide when recorded (the engine always records them, and during preview
+ * the value itself may be unknown); otherwise the value is compared with the target's identifiers.
+ */
 export function refersTo(source: PolicyResource, property: string, target: PolicyResource, nameProperties: readonly string[] = []): boolean {
-    if ((source.propertyDependencies[property] ?? []).includes(target)) {
-        return true;
+    const dependencies = source.propertyDependencies[property];
+    if (dependencies !== undefined && dependencies.length > 0) {
+        return dependencies.includes(target);
     }
     const value = source.props[property];
     const references = Array.isArray(value) ? value : [value];

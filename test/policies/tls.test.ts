@@ -30,6 +30,13 @@ describe("TLS rules", () => {
             const privateCa = resource("aws:acm/certificate:Certificate", "private", { domainName: "goproxy.example.internal", certificateAuthorityArn: "arn:aws:acm-pca:ca" });
             assert.deepEqual(await messages(acmCertificateDnsValidation, [dns, privateCa]), []);
         });
+        it("reports an imported certificate unless config allows it", async () => {
+            const imported = resource("aws:acm/certificate:Certificate", "dev", { certificateBody: "-----BEGIN CERTIFICATE-----", privateKey: "k" });
+            assert.deepEqual(await messages(acmCertificateDnsValidation, [imported]), [
+                "The certificate is imported, so ACM neither validates nor renews it: request a DNS-validated one, or set allowImportedCertificates.",
+            ]);
+            assert.deepEqual(await messages(acmCertificateDnsValidation, [imported], { "acm-certificate-dns-validation": { allowImportedCertificates: true } }), []);
+        });
         it("reports email validation", async () => {
             const email = resource("aws:acm/certificate:Certificate", "public", { domainName: "goproxy.example.com", validationMethod: "EMAIL" });
             assert.deepEqual(await messages(acmCertificateDnsValidation, [email]), ["validationMethod is EMAIL; use DNS."]);
