@@ -165,6 +165,19 @@ describe("modproxy HTTP interface", function () {
       }
     });
 
+    it("gives every one of several simultaneous first requests for a zip the whole zip, and stores it", async function () {
+      const file = `${GREET}/@v/v1.3.0-rc.1.zip`;
+      const expected = await fs.readFile(path.join(env.tree.dir, file));
+      const responses = await Promise.all(Array.from({ length: 6 }, () => rawRequest(env.proxy.url, file)));
+      for (const response of responses) {
+        assert.equal(response.status, 200);
+        assert.deepEqual(response.body, expected);
+      }
+      const asked = env.upstream.requests.length;
+      assert.deepEqual((await rawRequest(env.proxy.url, file)).body, expected);
+      assert.deepEqual(env.upstream.requests.slice(asked), []);
+    });
+
     it("answers HEAD for a missing module with 404 and no body", async function () {
       const head = await rawRequest(env.proxy.url, "/example.com/fixture/nope/@v/v1.0.0.info", { method: "HEAD" });
       assert.equal(head.status, 404);
@@ -230,6 +243,28 @@ describe("modproxy HTTP interface", function () {
       assert.equal(response.status, 504);
       assertPlainTextReason(response);
       assert.ok(response.elapsedMs < 3_000, `took ${response.elapsedMs}ms with a 500ms upstream timeout`);
+    });
+
+    it("stores nothing of a zip the upstream broke off, and fetches it whole next time", async function () {
+      const file = `${GREET}/@v/v1.2.0.zip`;
+      const expected = await fs.readFile(path.join(env.tree.dir, file));
+      env.upstream.behaviour = "truncate";
+      const broken = await rawRequest(env.proxy.url, file).catch((error: Error) => error);
+      assert.ok(broken instanceof Error || broken.status !== 200 || !broken.body.equals(expected), "a truncated upstream zip was served as complete");
+      env.upstream.behaviour = "serve";
+      const whole = await rawRequest(env.proxy.url, file);
+      assert.equal(whole.status, 200);
+      assert.deepEqual(whole.body, expected);
+    });
+
+    it("serves @latest from the cached versions when the upstream is stopped", async function () {
+      for (const ext of ["info", "mod"]) {
+        assert.equal((await rawRequest(env.proxy.url, `${GREET}/@v/v1.1.0.${ext}`)).status, 200);
+      }
+      await env.stopUpstream();
+      const response = await rawRequest(env.proxy.url, `${GREET}/@latest`);
+      assert.equal(response.status, 200);
+      assert.equal(JSON.parse(response.body.toString()).Version, "v1.1.0");
     });
 
     for (const [how, breakUpstream] of [

@@ -21,13 +21,19 @@ export interface ModproxyOverFixtures {
   stop(): Promise<void>;
 }
 
-export async function startModproxyOverFixtures(options: { upstreamTimeoutMs: number }): Promise<ModproxyOverFixtures> {
+export interface ModproxyOptions {
+  upstreamTimeoutMs: number;
+  /** The proxy's upstream setting given the fixture upstream's URL; by default just that URL. */
+  upstreamList?: (fixtureUrl: string) => string;
+}
+
+export async function startModproxyOverFixtures(options: ModproxyOptions): Promise<ModproxyOverFixtures> {
   const tree = await buildGoproxyTree();
   const upstream = await startStaticServer(tree.dir);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-e2e-"));
   const storageDir = path.join(root, "storage");
   await fs.mkdir(storageDir);
-  const proxy = await startProxy({ host: "127.0.0.1", port: 0, storageDir, upstream: upstream.url, upstreamTimeoutMs: options.upstreamTimeoutMs });
+  const proxy = await startProxy({ host: "127.0.0.1", port: 0, storageDir, upstream: options.upstreamList?.(upstream.url) ?? upstream.url, upstreamTimeoutMs: options.upstreamTimeoutMs });
   let upstreamStopped: Promise<void> | undefined;
   const stopUpstream = () => (upstreamStopped ??= upstream.close());
   return {

@@ -12,7 +12,9 @@ export type UpstreamBehaviour =
   /** Answer every request with 500. */
   | "fail"
   /** Accept requests and never answer them. */
-  | "hang";
+  | "hang"
+  /** Promise a whole file, send half of it, then drop the connection. */
+  | "truncate";
 
 export interface LoggedRequest {
   method: string;
@@ -38,7 +40,7 @@ function fileFor(root: string, urlPath: string): string | undefined {
   return file.startsWith(root + path.sep) ? file : undefined;
 }
 
-async function serveFile(root: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+async function serveFile(root: string, request: http.IncomingMessage, response: http.ServerResponse, truncate: boolean): Promise<void> {
   const file = fileFor(root, request.url ?? "/");
   const stat = file === undefined ? undefined : await fs.stat(file).catch(() => undefined);
   if (file === undefined || !stat?.isFile()) {
@@ -48,6 +50,11 @@ async function serveFile(root: string, request: http.IncomingMessage, response: 
   response.writeHead(200, { "Content-Length": stat.size });
   if (request.method === "HEAD") {
     response.end();
+    return;
+  }
+  if (truncate) {
+    const data = await fs.readFile(file);
+    response.write(data.subarray(0, Math.floor(data.length / 2)), () => response.destroy());
     return;
   }
   createReadStream(file).pipe(response);
@@ -76,7 +83,8 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
         response.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" }).end("fixture upstream told to fail\n");
         return;
       case "serve":
-        serveFile(resolvedRoot, request, response).catch((error: Error) => {
+      case "truncate":
+        serveFile(resolvedRoot, request, response, state.behaviour === "truncate").catch((error: Error) => {
           response.destroy(error);
         });
     }
