@@ -4,7 +4,7 @@ import { ProxyConfig } from "./config";
 import { ProxyMetrics } from "./metrics";
 import { ModuleService } from "./module-service";
 import { createRequestHandler } from "./server";
-import { DiskStorage } from "./storage/disk";
+import { storageFromConfig } from "./storage/from-config";
 import { upstreamFromList } from "./upstream/chain";
 
 export interface RunningProxy {
@@ -17,7 +17,7 @@ export interface RunningProxy {
 
 /** Wires storage, upstreams and the HTTP server together and starts listening. */
 export async function startProxy(config: ProxyConfig, log: (msg: string) => void = () => {}): Promise<RunningProxy> {
-  const storage = await new DiskStorage(config.storageDir).init();
+  const storage = await storageFromConfig(config);
   const upstream = upstreamFromList(config.upstream, config.upstreamTimeoutMs);
   const metrics = new ProxyMetrics();
   const service = new ModuleService(storage, upstream, metrics, log);

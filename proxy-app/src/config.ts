@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseGoDuration } from "./duration";
+import { assertSafeKey } from "./storage/storage";
 import { goToolchainDefaultProxy } from "./go-toolchain";
 import { parseUpstreamList } from "./upstream/chain";
 
@@ -10,7 +11,17 @@ export interface ProxyConfig {
   /** GOPROXY-syntax list of upstream proxies. */
   upstream: string;
   upstreamTimeoutMs: number;
+  /** Where modules are cached; absent means disk, so callers that only give storageDir keep working. */
+  storage?: StorageKind;
+  s3Bucket?: string;
+  /** "" or "/"-terminated, without a leading "/". */
+  s3Prefix?: string;
+  /** An S3-compatible server's URL, addressed path-style; absent means AWS itself. */
+  s3Endpoint?: string;
 }
+
+export const STORAGE_KINDS = ["disk", "s3"] as const;
+export type StorageKind = (typeof STORAGE_KINDS)[number];
 
 /** One setting: its environment variable, its `modproxy serve` flag and its default. */
 interface Setting {
@@ -28,7 +39,11 @@ interface Setting {
 export const SETTINGS: readonly Setting[] = [
   { key: "port", env: "PORT", flag: "--port", description: "TCP port to listen on", default: "3000" },
   { key: "host", env: "MODPROXY_HOST", flag: "--host", description: "address to listen on", default: "0.0.0.0" },
+  { key: "storage", env: "MODPROXY_STORAGE", flag: "--storage", description: `where modules are cached: ${STORAGE_KINDS.join(" or ")}`, default: "disk" },
   { key: "storageDir", env: "MODPROXY_STORAGE_DIR", flag: "--storage-dir", description: "directory of the disk cache", default: "./data" },
+  { key: "s3Bucket", env: "MODPROXY_S3_BUCKET", flag: "--s3-bucket", description: "S3 bucket of the cache (region and credentials come from the AWS SDK's usual chain)", defaultText: "none; required when MODPROXY_STORAGE is s3" },
+  { key: "s3Prefix", env: "MODPROXY_S3_PREFIX", flag: "--s3-prefix", description: 'key prefix within the bucket; a trailing "/" is added', defaultText: "none: keys start at the bucket root" },
+  { key: "s3Endpoint", env: "MODPROXY_S3_ENDPOINT", flag: "--s3-endpoint", description: "URL of an S3-compatible server, addressed path-style", defaultText: "AWS S3 in the SDK's region" },
   {
     key: "upstream",
     env: "MODPROXY_UPSTREAM",
@@ -41,28 +56,57 @@ export const SETTINGS: readonly Setting[] = [
 
 export class ConfigError extends Error {}
 
-const schema = z.object({
-  host: z.string().min(1, "must not be empty"),
-  port: z.string().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(0).max(65535, "must be at most 65535")),
-  storageDir: z.string().min(1, "must not be empty"),
-  upstream: z.string().superRefine((value, ctx) => {
-    try {
-      parseUpstreamList(value);
-    } catch (err) {
-      ctx.addIssue({ code: "custom", message: (err as Error).message });
-    }
-  }),
-  upstreamTimeoutMs: z.string().transform((value, ctx) => {
-    try {
-      const ms = parseGoDuration(value);
-      if (ms < 1) ctx.addIssue({ code: "custom", message: "must be at least 1ms" });
-      return ms;
-    } catch (err) {
-      ctx.addIssue({ code: "custom", message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
-});
+/** AWS's general purpose bucket naming rules (docs: "Bucket naming rules"), minus the reserved affixes. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+const schema = z
+  .object({
+    host: z.string().min(1, "must not be empty"),
+    port: z.string().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(0).max(65535, "must be at most 65535")),
+    storageDir: z.string().min(1, "must not be empty"),
+    upstream: z.string().superRefine((value, ctx) => {
+      try {
+        parseUpstreamList(value);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
+    upstreamTimeoutMs: z.string().transform((value, ctx) => {
+      try {
+        const ms = parseGoDuration(value);
+        if (ms < 1) ctx.addIssue({ code: "custom", message: "must be at least 1ms" });
+        return ms;
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+    storage: z.enum(STORAGE_KINDS, { error: `must be ${STORAGE_KINDS.map((k) => `"${k}"`).join(" or ")}` }),
+    s3Bucket: z
+      .string()
+      .refine((b) => BUCKET_NAME.test(b) && !b.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(b), "must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not an IP address")
+      .optional(),
+    s3Prefix: z
+      .string()
+      .optional()
+      .transform((p, ctx) => {
+        if (p === undefined) return "";
+        const normalized = p.endsWith("/") ? p : `${p}/`;
+        try {
+          assertSafeKey(normalized, { prefix: true });
+        } catch {
+          ctx.addIssue({ code: "custom", message: 'must be "/"-separated names without a leading "/" or empty, "." or ".." parts' });
+        }
+        return normalized;
+      }),
+    s3Endpoint: z
+      .string()
+      .refine((u) => URL.canParse(u) && ["http:", "https:"].includes(new URL(u).protocol), "must be an http:// or https:// URL")
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.storage === "s3" && c.s3Bucket === undefined) ctx.addIssue({ code: "custom", path: ["s3Bucket"], message: "required when MODPROXY_STORAGE is s3" });
+  });
 
 /**
  * Builds the configuration from flags (winning) and environment variables;
@@ -81,7 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof P
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const s = SETTINGS.find((x) => x.key === issue.path[0])!;
-      return `${s.env} (${s.flag}) = "${raw[s.key]}": ${issue.message}`;
+      const value = raw[s.key] === undefined ? "is not set" : `= "${raw[s.key]}"`;
+      return `${s.env} (${s.flag}) ${value}: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }

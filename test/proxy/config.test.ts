@@ -18,7 +18,56 @@ describe("proxy configuration", () => {
   it("reads environment variables and lets flags win", () => {
     const env = { PORT: "8080", MODPROXY_STORAGE_DIR: "/var/cache/mods", MODPROXY_UPSTREAM: "https://a.example|https://b.example", MODPROXY_UPSTREAM_TIMEOUT: "1m30s" };
     const c = loadConfig(env, { port: "9090" });
-    assert.deepEqual(c, { port: 9090, host: "0.0.0.0", storageDir: "/var/cache/mods", upstream: "https://a.example|https://b.example", upstreamTimeoutMs: 90_000 });
+    assert.deepEqual(c, {
+      port: 9090,
+      host: "0.0.0.0",
+      storage: "disk",
+      storageDir: "/var/cache/mods",
+      s3Bucket: undefined,
+      s3Prefix: "",
+      s3Endpoint: undefined,
+      upstream: "https://a.example|https://b.example",
+      upstreamTimeoutMs: 90_000,
+    });
+  });
+
+  it("reads the S3 settings and ends a non-empty prefix with /", () => {
+    const env = { MODPROXY_STORAGE: "s3", MODPROXY_S3_BUCKET: "go-modules.example-1", MODPROXY_S3_PREFIX: "cache/modproxy", MODPROXY_S3_ENDPOINT: "http://127.0.0.1:9000" };
+    const c = loadConfig(env);
+    assert.equal(c.storage, "s3");
+    assert.equal(c.s3Bucket, "go-modules.example-1");
+    assert.equal(c.s3Prefix, "cache/modproxy/");
+    assert.equal(c.s3Endpoint, "http://127.0.0.1:9000");
+    assert.equal(loadConfig({ ...env, MODPROXY_S3_PREFIX: "cache/" }).s3Prefix, "cache/");
+    assert.equal(loadConfig({ ...env, MODPROXY_S3_PREFIX: "" }).s3Prefix, "");
+    assert.equal(loadConfig(env, { s3Bucket: "other-bucket" }).s3Bucket, "other-bucket");
+  });
+
+  it("refuses S3 storage without a bucket and an unknown storage kind", () => {
+    assert.throws(() => loadConfig({ MODPROXY_STORAGE: "s3" }), (e: Error) => e instanceof ConfigError && /MODPROXY_S3_BUCKET \(--s3-bucket\) is not set: required when MODPROXY_STORAGE is s3/.test(e.message));
+    assert.throws(() => loadConfig({ MODPROXY_STORAGE: "gcs" }), /MODPROXY_STORAGE \(--storage\) = "gcs": must be "disk" or "s3"/);
+  });
+
+  it("names every bad S3 setting in one error", () => {
+    const env = { MODPROXY_STORAGE: "s3", MODPROXY_S3_BUCKET: "Bad_Bucket", MODPROXY_S3_PREFIX: "/abs", MODPROXY_S3_ENDPOINT: "ftp://127.0.0.1", PORT: "x" };
+    assert.throws(
+      () => loadConfig(env),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        /MODPROXY_S3_BUCKET \(--s3-bucket\) = "Bad_Bucket": must be a bucket name/.test(e.message) &&
+        /MODPROXY_S3_PREFIX \(--s3-prefix\) = "\/abs": must be/.test(e.message) &&
+        /MODPROXY_S3_ENDPOINT \(--s3-endpoint\) = "ftp:\/\/127.0.0.1": must be an http:\/\/ or https:\/\/ URL/.test(e.message) &&
+        /PORT \(--port\) = "x"/.test(e.message),
+    );
+    for (const bucket of ["ab", "a".repeat(64), "-bucket", "bucket-", "my..bucket", "192.168.1.1", "UPPER"]) {
+      assert.throws(() => loadConfig({ ...env, MODPROXY_S3_BUCKET: bucket }), /MODPROXY_S3_BUCKET .*must be a bucket name/, bucket);
+    }
+    for (const prefix of ["a/../b", "..", "a//b", "./a", "a\\b"]) {
+      assert.throws(() => loadConfig({ ...env, MODPROXY_S3_PREFIX: prefix }), /MODPROXY_S3_PREFIX .*must be/, prefix);
+    }
+    for (const endpoint of ["not a url", "127.0.0.1:9000"]) {
+      assert.throws(() => loadConfig({ ...env, MODPROXY_S3_ENDPOINT: endpoint }), /MODPROXY_S3_ENDPOINT .*must be an http/, endpoint);
+    }
   });
 
   it("names every bad value in one error", () => {
