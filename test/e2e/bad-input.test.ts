@@ -81,14 +81,14 @@ describe("modproxy HTTP interface", function () {
   describe("bad input", function () {
     let env: ModproxyOverFixtures;
     let sentinelContent: string;
-    let before_: Map<string, string>;
+    let rootBefore: Map<string, string>;
     let upstreamRequestsBefore: number;
 
     before(async function () {
       env = await startModproxyOverFixtures({ upstreamTimeoutMs: 5000 });
       sentinelContent = `sentinel ${randomBytes(16).toString("hex")}\n`;
       await fs.writeFile(path.join(env.root, SENTINEL), sentinelContent);
-      before_ = await snapshot(env.root);
+      rootBefore = await snapshot(env.root);
       upstreamRequestsBefore = env.upstream.requests.length;
     });
 
@@ -110,7 +110,7 @@ describe("modproxy HTTP interface", function () {
     }
 
     it("wrote nothing outside the storage directory, and stored nothing for any of those requests", async function () {
-      assert.deepEqual(await snapshot(env.root), before_);
+      assert.deepEqual(await snapshot(env.root), rootBefore);
     });
 
     it("asked the upstream for none of those requests", function () {
