@@ -47,6 +47,8 @@ function outputsFor(args: pulumi.runtime.MockResourceArgs, region: string): Reco
             return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}`, name };
         case "aws:s3/bucket:Bucket":
             return { bucket: inputs.bucket ?? `${name}-a1b2c3`, arn: `arn:aws:s3:::${inputs.bucket ?? `${name}-a1b2c3`}` };
+        case "aws:route53/record:Record":
+            return { fqdn: String(inputs.name).replace(/\.$/, "") };
         case "aws:kms/key:Key":
             return { keyId: `key-${name}` };
         case "tls:index/privateKey:PrivateKey":
