@@ -63,14 +63,15 @@ function isStackPolicy(p: Policy): p is StackValidationPolicy {
     return "validateStack" in p && typeof p.validateStack === "function";
 }
 
+/** Checks a config value against the JSON-schema `type` its policy declares, as the CLI does before configuring a pack. */
 function checkSchemaType(policy: Policy, key: string, value: unknown): void {
     const expected = policy.configSchema?.properties[key]?.type;
     if (expected === undefined) {
         return;
     }
-    const actual = Array.isArray(value) ? "array" : Number.isInteger(value) ? "integer" : value === null ? "null" : typeof value;
-    const allowed = Array.isArray(expected) ? expected : [expected];
-    if (!allowed.includes(actual as never) && !(actual === "integer" && allowed.includes("number"))) {
+    const allowed: string[] = Array.isArray(expected) ? expected : [expected];
+    const actual = Array.isArray(value) ? "array" : value === null ? "null" : Number.isInteger(value) ? "integer" : typeof value;
+    if (!allowed.includes(actual) && !(actual === "integer" && allowed.includes("number"))) {
         throw new Error(`policy "${policy.name}": config "${key}" must be ${allowed.join(" or ")}, got ${actual}`);
     }
 }
