@@ -1,30 +1,78 @@
 #!/usr/bin/env node
-// The end-to-end tests drive the real `go` command and a git server. This makes
-// sure those tools exist before mocha starts: installs them with apt-get when
-// running as root (as CI does), otherwise says exactly what is missing.
+// The end-to-end tests drive the real `go` command and a git server, and the
+// S3 storage tests run moto's S3-compatible server. This makes sure those
+// exist before mocha starts: installs system packages with apt-get when
+// running as root (as CI does), otherwise says exactly what is missing; then
+// installs moto into a venv of its own, once.
+//
+// `check-tools.js --moto-python` checks only what moto needs and prints the
+// venv's python, so test/support/s3-server.ts finds moto where this put it.
 "use strict";
 const { execFileSync, spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
 
-const tools = [
-  { bin: "go", pkg: "golang-go", why: "end-to-end tests run the real go command" },
-  { bin: "git", pkg: "git", why: "private-module tests serve fixture modules from git" },
-];
+const MOTO_VERSION = "5.2.5";
+const MOTO_REQUIREMENT = `moto[server]==${MOTO_VERSION}`;
+// Outside the checkout so clean clones and worktrees share one install; named
+// by the version so changing the pin installs afresh.
+const motoVenv = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "modproxy", `moto-venv-${MOTO_VERSION}`);
+const motoPython = path.join(motoVenv, "bin", "python");
 
 const has = (bin) => spawnSync("sh", ["-c", `command -v ${bin}`], { stdio: "ignore" }).status === 0;
-const missing = tools.filter((t) => !has(t.bin));
-if (missing.length === 0) process.exit(0);
+// Debian ships venv's ensurepip separately (python3-venv); without it `python3 -m venv` fails.
+const hasPythonVenv = () => spawnSync("python3", ["-c", "import ensurepip, venv"], { stdio: "ignore" }).status === 0;
 
-const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-if (isRoot && has("apt-get")) {
-  const pkgs = missing.map((t) => t.pkg);
-  console.error(`modproxy: installing ${pkgs.join(", ")} with apt-get...`);
-  execFileSync("apt-get", ["update", "-q"], { stdio: "inherit" });
-  execFileSync("apt-get", ["install", "-y", "-q", ...pkgs], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  const still = missing.filter((t) => !has(t.bin));
-  if (still.length === 0) process.exit(0);
-  missing.splice(0, missing.length, ...still);
+const motoOnly = process.argv.includes("--moto-python");
+const tools = [
+  { name: "go", present: () => has("go"), pkgs: ["golang-go"], why: "end-to-end tests run the real go command" },
+  { name: "git", present: () => has("git"), pkgs: ["git"], why: "private-module tests serve fixture modules from git" },
+  { name: "python3 with venv", present: hasPythonVenv, pkgs: ["python3", "python3-venv"], why: "S3 storage tests run moto's S3 server from a Python venv" },
+].filter((t) => !motoOnly || t.name.startsWith("python3"));
+
+ensureSystemTools();
+ensureMotoVenv();
+if (motoOnly) process.stdout.write(`${motoPython}\n`);
+
+function ensureSystemTools() {
+  let missing = tools.filter((t) => !t.present());
+  if (missing.length === 0) return;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (isRoot && has("apt-get")) {
+    const pkgs = missing.flatMap((t) => t.pkgs);
+    console.error(`modproxy: installing ${pkgs.join(", ")} with apt-get...`);
+    execFileSync("apt-get", ["update", "-q"], { stdio: ["ignore", 2, 2] });
+    execFileSync("apt-get", ["install", "-y", "-q", ...pkgs], { stdio: ["ignore", 2, 2], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    missing = missing.filter((t) => !t.present());
+    if (missing.length === 0) return;
+  }
+  for (const t of missing) {
+    console.error(`modproxy: missing ${t.name} (${t.why}); install it, e.g. 'apt-get install ${t.pkgs.join(" ")}'.`);
+  }
+  process.exit(1);
 }
-for (const t of missing) {
-  console.error(`modproxy: missing '${t.bin}' (${t.why}); install it, e.g. 'apt-get install ${t.pkg}'.`);
+
+function ensureMotoVenv() {
+  if (fs.existsSync(motoPython)) return;
+  console.error(`modproxy: installing ${MOTO_REQUIREMENT} into ${motoVenv} (about a minute, once)...`);
+  // Built beside its final place and renamed, so a concurrent or interrupted run never leaves a half venv there.
+  const building = `${motoVenv}.${process.pid}.tmp`;
+  fs.mkdirSync(path.dirname(motoVenv), { recursive: true });
+  fs.rmSync(building, { recursive: true, force: true });
+  try {
+    execFileSync("python3", ["-m", "venv", building], { stdio: ["ignore", 2, 2] });
+    execFileSync(path.join(building, "bin", "python"), ["-m", "pip", "install", "-q", "--disable-pip-version-check", MOTO_REQUIREMENT], { stdio: ["ignore", 2, 2] });
+  } catch (err) {
+    fs.rmSync(building, { recursive: true, force: true });
+    console.error(`modproxy: could not install ${MOTO_REQUIREMENT} (S3 storage tests need it): ${err.message}`);
+    process.exit(1);
+  }
+  try {
+    fs.renameSync(building, motoVenv);
+  } catch (err) {
+    // Another run finished first; its venv is as good as ours.
+    fs.rmSync(building, { recursive: true, force: true });
+    if (!fs.existsSync(motoPython)) throw err;
+  }
 }
-process.exit(1);

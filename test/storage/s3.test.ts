@@ -1,0 +1,193 @@
+import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { RunningProxy, startProxy } from "../../proxy-app/src/app";
+import { loadConfig } from "../../proxy-app/src/config";
+import { S3Storage } from "../../proxy-app/src/storage/s3";
+import { buildGoproxyTree, GoproxyTree } from "../support/goproxy-tree";
+import { caseEncode } from "../support/module-path";
+import { S3_TEST_ENV, S3TestServer, startS3Server } from "../support/s3-server";
+import { startStaticServer, StaticServer } from "../support/static-server";
+import { describeStorageConformance } from "./conformance";
+
+const MiB = 1024 * 1024;
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function bucketKeys(client: S3Client, bucket: string): Promise<string[]> {
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return (listed.Contents ?? []).map((o) => o.Key ?? "").sort();
+}
+
+/** Records the name of every command the client sends, to tell which S3 operations a write used. */
+function recordCommands(client: S3Client): string[] {
+  const sent: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      sent.push(context.commandName ?? "");
+      return next(args);
+    },
+    { step: "initialize", name: "recordCommands" },
+  );
+  return sent;
+}
+
+/** Yields `size` random bytes in uneven chunks, then fails if `failWith` is given. */
+function randomStream(size: number, failWith?: Error): { stream: Readable; bytes: Buffer } {
+  const bytes = randomBytes(size);
+  let offset = 0;
+  const stream = new Readable({
+    read() {
+      if (offset >= size) {
+        if (failWith) this.destroy(failWith);
+        else this.push(null);
+        return;
+      }
+      const end = Math.min(size, offset + 700 * 1024 + 13);
+      this.push(bytes.subarray(offset, end));
+      offset = end;
+    },
+  });
+  return { stream, bytes };
+}
+
+describe("S3 storage against moto's S3 server", function () {
+  let server: S3TestServer;
+  before(async function () {
+    // The first run on a machine installs moto into its venv.
+    this.timeout(300_000);
+    server = await startS3Server();
+  });
+  after(() => server?.stop());
+
+  describeStorageConformance("s3", async () => {
+    const bucket = await server.createBucket();
+    return { storage: new S3Storage({ client: server.client, bucket, prefix: "cache/" }), cleanup: () => server.deleteBucket(bucket) };
+  });
+
+  describe("S3Storage specifics", () => {
+    let bucket: string;
+    beforeEach(async () => (bucket = await server.createBucket()));
+    afterEach(() => server.deleteBucket(bucket));
+
+    it("keeps two prefixes in one bucket apart", async () => {
+      const a = new S3Storage({ client: server.client, bucket, prefix: "a/" });
+      const b = new S3Storage({ client: server.client, bucket, prefix: "team/b/" });
+      await a.write("example.com/m/@v/v1.0.0.mod", Buffer.from("module a\n"));
+      await b.write("example.com/m/@v/v1.0.0.mod", Buffer.from("module bb\n"));
+      await b.write("example.com/m/@v/v1.1.0.mod", Buffer.from("module bb\n"));
+      assert.equal((await readAll((await a.read("example.com/m/@v/v1.0.0.mod"))!.body)).toString(), "module a\n");
+      assert.equal((await readAll((await b.read("example.com/m/@v/v1.0.0.mod"))!.body)).toString(), "module bb\n");
+      assert.equal(await a.stat("example.com/m/@v/v1.1.0.mod"), undefined);
+      assert.deepEqual(await a.list("example.com/m/@v/"), ["v1.0.0.mod"]);
+      assert.deepEqual((await b.list("example.com/m/@v/")).sort(), ["v1.0.0.mod", "v1.1.0.mod"]);
+      assert.deepEqual(await bucketKeys(server.client, bucket), ["a/example.com/m/@v/v1.0.0.mod", "team/b/example.com/m/@v/v1.0.0.mod", "team/b/example.com/m/@v/v1.1.0.mod"]);
+    });
+
+    it("refuses a prefix that is not a safe '/'-terminated key", () => {
+      for (const prefix of ["a", "/a/", "../", "a//"]) {
+        assert.throws(() => new S3Storage({ client: server.client, bucket, prefix }), /invalid storage key/, prefix);
+      }
+    });
+
+    it("streams a body larger than a part as a multipart upload and reads it back byte-exact", async () => {
+      const client = server.newClient();
+      const sent = recordCommands(client);
+      const storage = new S3Storage({ client, bucket });
+      const { stream, bytes } = randomStream(12 * MiB);
+      const info = await storage.write("example.com/big/@v/v1.0.0.zip", stream);
+      assert.equal(info.size, bytes.length);
+      assert.equal(sent.filter((c) => c === "UploadPartCommand").length, 3, sent.join());
+      assert.ok(sent.includes("CompleteMultipartUploadCommand"), sent.join());
+      const obj = await storage.read("example.com/big/@v/v1.0.0.zip");
+      assert.ok(obj);
+      assert.equal(obj.size, bytes.length);
+      const digest = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+      assert.equal(digest(await readAll(obj.body)), digest(bytes));
+      // A multipart object's ETag ends in "-<parts>": it was assembled, not put whole.
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "example.com/big/@v/v1.0.0.zip" }));
+      assert.match(head.ETag ?? "", /-3"$/);
+    });
+
+    it("aborts the multipart upload when the body fails after some parts", async () => {
+      const client = server.newClient();
+      const sent = recordCommands(client);
+      const storage = new S3Storage({ client, bucket, prefix: "cache/" });
+      const { stream } = randomStream(11 * MiB, new Error("connection reset"));
+      await assert.rejects(storage.write("example.com/big/@v/v1.0.0.zip", stream), /connection reset/);
+      assert.ok(sent.includes("UploadPartCommand"), `parts were uploaded before the failure: ${sent.join()}`);
+      assert.ok(sent.includes("AbortMultipartUploadCommand"), sent.join());
+      assert.equal(await storage.stat("example.com/big/@v/v1.0.0.zip"), undefined);
+      assert.deepEqual(await bucketKeys(client, bucket), []);
+      const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+      assert.deepEqual(uploads.Uploads ?? [], []);
+    });
+
+    it("is not ready, and does not pass reads off as absent objects, when the bucket is missing", async () => {
+      const storage = new S3Storage({ client: server.client, bucket: `${bucket}-absent` });
+      await assert.rejects(storage.checkReady());
+      await assert.rejects(storage.read("example.com/m/@v/v1.0.0.mod"), /NoSuchBucket|bucket does not exist/);
+    });
+  });
+
+  describe("modproxy configured with MODPROXY_STORAGE=s3", () => {
+    let tree: GoproxyTree;
+    let upstream: StaticServer;
+    let proxy: RunningProxy;
+    let bucket: string;
+    const savedEnv: Record<string, string | undefined> = {};
+
+    before(async () => {
+      // The proxy's S3 client takes region and credentials from the SDK's default chain, as in production.
+      for (const [name, value] of Object.entries(S3_TEST_ENV)) {
+        savedEnv[name] = process.env[name];
+        process.env[name] = value;
+      }
+      tree = await buildGoproxyTree();
+      upstream = await startStaticServer(tree.dir);
+      bucket = await server.createBucket();
+      const config = loadConfig({
+        MODPROXY_HOST: "127.0.0.1",
+        PORT: "0",
+        MODPROXY_UPSTREAM: upstream.url,
+        MODPROXY_STORAGE: "s3",
+        MODPROXY_S3_BUCKET: bucket,
+        MODPROXY_S3_PREFIX: "modproxy",
+        MODPROXY_S3_ENDPOINT: server.endpoint,
+      });
+      proxy = await startProxy(config);
+    });
+    after(async () => {
+      await proxy?.close();
+      await upstream?.close();
+      await tree?.remove();
+      if (bucket) await server.deleteBucket(bucket);
+      for (const [name, value] of Object.entries(savedEnv)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    });
+
+    it("serves a module zip and stores it in the bucket under the prefix", async () => {
+      const module = tree.modules[0];
+      const version = module.versions[0].version;
+      const zipPath = `${caseEncode(module.path)}/@v/${caseEncode(version)}.zip`;
+      const response = await fetch(`${proxy.url}/${zipPath}`);
+      assert.equal(response.status, 200);
+      const served = Buffer.from(await response.arrayBuffer());
+      assert.ok(served.equals(await readFile(path.join(tree.dir, zipPath))));
+      const keys = await bucketKeys(server.client, bucket);
+      assert.ok(keys.includes(`modproxy/${zipPath}`), keys.join());
+      assert.ok(keys.every((k) => k.startsWith("modproxy/")), keys.join());
+      const ready = await fetch(`${proxy.url}/readyz`);
+      assert.equal(ready.status, 200);
+    });
+  });
+});
