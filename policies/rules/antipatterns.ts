@@ -65,26 +65,33 @@ const credentialShapes: [RegExp, string][] = [
 
 export const noPlaintextCredentials: ResourceValidationPolicy = {
     name: "no-plaintext-credentials",
-    description: "Credentials come from Secrets (secretKeyRef/secretRef), never as literal container env values or ConfigMap data.",
+    description: "Credentials come from Secrets (secretKeyRef/secretRef or mounted files), never as literal container env values or ConfigMap data.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
             sensitiveNameParts: {
                 type: "array",
                 items: { type: "string" },
-                default: ["PASSWORD", "PASSWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL", "CREDENTIALS", "APIKEY"],
+                default: ["PASSWORD", "PASSWORDS", "PASSWD", "TOKEN", "TOKENS", "SECRET", "SECRETS", "KEY", "KEYS", "CREDENTIAL", "CREDENTIALS", "APIKEY"],
                 description: "A setting whose name has one of these _-separated parts holds a credential.",
+            },
+            referenceNameSuffixes: {
+                type: "array",
+                items: { type: "string" },
+                default: ["FILE", "PATH", "DIR", "ARN", "NAME"],
+                description: "A setting whose name ends in one of these parts names where a credential lives (MODPROXY_TOKENS_FILE), not the credential.",
             },
         },
     },
     validateResource: validateResourceOfTypes(settingResourceTypes, (props, args, reportViolation) => {
-        const { sensitiveNameParts } = args.getConfig<{ sensitiveNameParts: string[] }>();
+        const { sensitiveNameParts, referenceNameSuffixes } = args.getConfig<{ sensitiveNameParts: string[]; referenceNameSuffixes: string[] }>();
         for (const setting of settingsOf(args.type, props)) {
             if (!setting.value) {
                 continue;
             }
             const parts = setting.name.toUpperCase().split(/[^A-Z0-9]+/);
-            if (parts.some((part) => sensitiveNameParts.includes(part))) {
+            const isReference = referenceNameSuffixes.includes(parts[parts.length - 1]);
+            if (!isReference && parts.some((part) => sensitiveNameParts.includes(part))) {
                 reportViolation(`${setting.name} in ${setting.origin} is a literal value; reference a Secret instead.`);
                 continue;
             }

@@ -24,17 +24,24 @@ describe("anti-pattern rules", () => {
             const proxy = deployment("proxy", {
                 env: [{ name: "UPSTREAM_TOKEN", valueFrom: { secretKeyRef: { name: "upstream", key: "token" } } }, { name: "MODPROXY_S3_BUCKET", value: "modproxy-cache" }],
             });
-            const config = configMap("proxy-config", { MODPROXY_UPSTREAM: "https://proxy.example.com", GOPRIVATE: "git.example.com/*", API_KEY: "" });
+            const config = configMap("proxy-config", {
+                MODPROXY_UPSTREAM: "https://proxy.example.com",
+                GOPRIVATE: "git.example.com/*",
+                API_KEY: "",
+                MODPROXY_AUTH_TOKENS_FILE: "/etc/modproxy/tokens/tokens",
+                KMS_KEY_ARN: "arn:aws:kms:eu-west-1:123456789012:key/k",
+            });
             assert.deepEqual(await messages(noPlaintextCredentials, [proxy, config]), []);
         });
         it("reports literal secrets by name and credential-shaped values", async () => {
             const proxy = deployment("proxy", env({ GITHUB_TOKEN: "ghp_example", DATABASE_URL: "postgres://modproxy:hunter2@db.example.com/modproxy" }));
-            const config = configMap("proxy-config", { "aws-secret-access-key": "abc", AWS_ACCESS_KEY: "AKIAABCDEFGHIJKLMNOP" });
+            const config = configMap("proxy-config", { "aws-secret-access-key": "abc", AWS_ACCESS_KEY: "AKIAABCDEFGHIJKLMNOP", VCS_FILE: "https://ci:hunter2@git.example.com" });
             assert.deepEqual(await messages(noPlaintextCredentials, [proxy, config]), [
                 'GITHUB_TOKEN in container "proxy" env is a literal value; reference a Secret instead.',
                 'DATABASE_URL in container "proxy" env contains a URL with an embedded password; reference a Secret instead.',
                 "aws-secret-access-key in ConfigMap data is a literal value; reference a Secret instead.",
                 "AWS_ACCESS_KEY in ConfigMap data is a literal value; reference a Secret instead.",
+                "VCS_FILE in ConfigMap data contains a URL with an embedded password; reference a Secret instead.",
             ]);
         });
     });
