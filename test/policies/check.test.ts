@@ -25,6 +25,14 @@ describe("npm run policy:check", () => {
         assert.match(stdout, /\[mandatory\] {2}modproxy v0\.1\.0 {2}load-balancer-internal \(aws:lb\/loadBalancer:LoadBalancer: modproxy-dev-alb\)\n {4}Load balancers are internal/);
     });
 
+    it("takes --config over the stack's own pack config", () => {
+        // dev's pack config does not allow the internet-facing load balancer prod deliberately has.
+        const { status, stdout } = check("--stack", "prod", "--config", "policies/config/dev.json");
+        assert.equal(status, 1, stdout);
+        assert.match(stdout, /pack config policies\/config\/dev\.json/);
+        assert.match(stdout, /load-balancer-internal \(aws:lb\/loadBalancer:LoadBalancer: modproxy-prod-alb\)/);
+    });
+
     it("rejects a missing or unknown stack with a usage error", () => {
         const missing = check();
         assert.equal(missing.status, 2);
