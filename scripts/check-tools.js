@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The end-to-end tests drive the real `go` command and a git server, and the
-// S3 storage tests run moto's S3-compatible server. This makes sure those
+// The end-to-end tests drive the real `go` command, the image test builds and
+// runs the container with buildah and podman, and the S3 storage tests run
+// moto's S3-compatible server. This makes sure those
 // exist before mocha starts: installs system packages with apt-get when
 // running as root (as CI does), otherwise says exactly what is missing; then
 // installs moto into a venv of its own, once.
@@ -27,7 +28,8 @@ const hasPythonVenv = () => spawnSync("python3", ["-c", "import ensurepip, venv"
 const motoOnly = process.argv.includes("--moto-python");
 const tools = [
   { name: "go", present: () => has("go"), pkgs: ["golang-go"], why: "end-to-end tests run the real go command" },
-  { name: "git", present: () => has("git"), pkgs: ["git"], why: "private-module tests serve fixture modules from git" },
+  { name: "buildah, podman, runc", present: () => ["buildah", "podman", "runc"].every(has), pkgs: ["buildah", "podman", "runc"], why: "the image test builds proxy-app/Dockerfile and runs it" },
+  { name: "debootstrap", present: () => has("debootstrap"), pkgs: ["debootstrap"], why: "scripts/seed-base-image.sh makes the Dockerfile's base image where none can be pulled" },
   { name: "python3 with venv", present: hasPythonVenv, pkgs: ["python3", "python3-venv"], why: "S3 storage tests run moto's S3 server from a Python venv" },
 ].filter((t) => !motoOnly || t.name.startsWith("python3"));
 

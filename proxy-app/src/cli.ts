@@ -7,7 +7,7 @@ import { UpstreamListError } from "./upstream/chain";
 const USAGE = `modproxy: a private Go module proxy
 
 Usage:
-  modproxy serve [flags]    serve the GOPROXY protocol, caching modules on disk
+  modproxy serve [flags]    serve the GOPROXY protocol, caching every module it serves
   modproxy --help           this text
 
 Flags of serve (each also read from its environment variable; a flag wins):
@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
   const proxy = await startProxy(config, log);
   process.stdout.write(
-    `modproxy serving on ${proxy.url} (storage: ${config.storageDir}, upstream: ${config.upstream})\n` +
+    `modproxy serving on ${proxy.url} (storage: ${describeStorage(config)}, upstream: ${config.upstream})\n` +
       `Point the go command at it with:\n  export GOPROXY=${proxy.url}\n`,
   );
   await new Promise<void>((resolve) => {
@@ -67,6 +67,10 @@ async function main(argv: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   return 0;
+}
+
+function describeStorage(config: ProxyConfig): string {
+  return config.storage === "s3" ? `s3://${config.s3Bucket}/${config.s3Prefix ?? ""}` : config.storageDir;
 }
 
 main(process.argv.slice(2)).then(

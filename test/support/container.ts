@@ -1,0 +1,41 @@
+import { execFile } from "node:child_process";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+
+// Builds and runs the proxy's image the way a pipeline on these machines can:
+// buildah for the build, podman with runc for the run (crun fails here on
+// cgroups and RLIMIT_NOFILE, hence the runtime and the containers.conf below).
+
+const run = promisify(execFile);
+const REPO = path.resolve(__dirname, "../..");
+
+export interface Podman {
+  (args: string[]): Promise<string>;
+}
+
+/** A podman/buildah environment whose containers.conf clears default ulimits. */
+export async function containerTools(): Promise<{ podman: Podman; buildImage(tag: string): Promise<void>; cleanup(): Promise<void> }> {
+  const confDir = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-containers-"));
+  const conf = path.join(confDir, "containers.conf");
+  await fs.writeFile(conf, "[containers]\ndefault_ulimits = []\n");
+  const env = { ...process.env, CONTAINERS_CONF: conf };
+  const exec = async (cmd: string, args: string[], timeout: number) => {
+    try {
+      return (await run(cmd, args, { env, cwd: REPO, timeout, maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
+    } catch (err) {
+      const e = err as { stderr?: string; stdout?: string; message: string };
+      throw new Error(`${cmd} ${args.join(" ")} failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+    }
+  };
+  const podman: Podman = (args) => exec("podman", ["--runtime", "runc", ...args], 120_000);
+  return {
+    podman,
+    async buildImage(tag: string) {
+      await exec("bash", [path.join(REPO, "scripts/seed-base-image.sh")], 300_000);
+      await exec("buildah", ["bud", "--isolation", "chroot", "--layers", "-f", "proxy-app/Dockerfile", "-t", tag, "."], 600_000);
+    },
+    cleanup: () => fs.rm(confDir, { recursive: true, force: true }),
+  };
+}
