@@ -16,6 +16,8 @@ export interface SynthesizedResource {
     inputs: Record<string, unknown>;
     /** Parent URN, if any. */
     parent?: string;
+    /** For each input, the URNs of the resources its value came from (how the engine joins references such as a bucket's unknown name). */
+    propertyDependencies: Record<string, string[]>;
 }
 
 export interface SynthesisResult {
@@ -42,6 +44,7 @@ interface RegisterResourceRequest {
     getName(): string;
     getParent(): string;
     getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+    getPropertydependenciesMap(): { forEach(visit: (dependencies: { getUrnsList(): string[] }, key: string) => void): void };
 }
 
 interface RegisterResourceResponse {
@@ -60,10 +63,14 @@ function recordRegistrations(): SynthesizedResource[] {
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
         const inputs = unwrapSecrets(pulumi.runtime.deserializeProperties(req.getObject())) as Record<string, unknown>;
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((dependencies, key) => {
+            propertyDependencies[key] = dependencies.getUrnsList();
+        });
         return register(req, (err, response) => {
             if (!err && response) {
                 const parent = req.getParent();
-                registrations.push({ type: req.getType(), name: req.getName(), urn: response.getUrn(), inputs, ...(parent ? { parent } : {}) });
+                registrations.push({ type: req.getType(), name: req.getName(), urn: response.getUrn(), inputs, propertyDependencies, ...(parent ? { parent } : {}) });
             }
             callback(err, response);
         });

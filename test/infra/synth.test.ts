@@ -22,6 +22,14 @@ describe("synthesize", () => {
         assert.strictEqual(vpc?.inputs.cidrBlock, "10.20.0.0/16");
     });
 
+    it("records which resources each input came from", async () => {
+        const { resources } = await synthesize("dev");
+        const bucket = resources.find((r) => r.type === "aws:s3/bucket:Bucket");
+        const block = resources.find((r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+        assert.deepStrictEqual(block?.propertyDependencies.bucket, [bucket?.urn]);
+        assert.deepStrictEqual(block?.propertyDependencies.blockPublicAcls, []);
+    });
+
     it("applies config overrides on top of the stack file", async () => {
         const { resources } = await synthesize("dev", { config: { "modproxy:vpcCidr": "10.99.0.0/16" } });
         assert.strictEqual(resources.find((r) => r.type === "aws:ec2/vpc:Vpc")?.inputs.cidrBlock, "10.99.0.0/16");
