@@ -66,6 +66,14 @@ export class Cluster extends pulumi.ComponentResource {
             tags: args.tags,
         }, parent);
         const clusterRole = serviceRole(`${name}-cluster-role`, "eks.amazonaws.com", ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"], args.tags, parent);
+        // EKS encrypts secrets as the cluster role; the managed policy grants nothing on customer keys.
+        const clusterKeyAccess = new aws.iam.RolePolicy(`${name}-cluster-secrets-key`, {
+            role: clusterRole.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: secretsKey.arn }],
+            }),
+        }, parent);
 
         const cluster = new aws.eks.Cluster(`${name}-eks`, {
             name: args.clusterName,
@@ -82,7 +90,7 @@ export class Cluster extends pulumi.ComponentResource {
             // Access entries instead of the aws-auth ConfigMap; the deployer gets admin to apply the workloads.
             accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
             tags: args.tags,
-        }, { parent: this, dependsOn: [controlPlaneLogs] });
+        }, { parent: this, dependsOn: [controlPlaneLogs, clusterKeyAccess] });
         this.clusterName = cluster.name;
         this.clusterSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
         this.oidcIssuer = cluster.identities[0].oidcs[0].issuer;

@@ -77,6 +77,8 @@ export class ProxyService extends pulumi.ComponentResource {
         const labels = { "app.kubernetes.io/name": "modproxy", "app.kubernetes.io/instance": name };
         const ns = args.namespace;
         const inNamespace = (resourceName: string) => ({ name: resourceName, namespace: ns, labels });
+        // Left to Pulumi's autonaming: a changed value then gets a new object name, which rolls the pods.
+        const autonamed = { namespace: ns, labels };
 
         const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
             metadata: { name: ns, labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" } },
@@ -91,12 +93,12 @@ export class ProxyService extends pulumi.ComponentResource {
         const token = new random.RandomPassword(`${name}-client-token`, { length: 48, special: false }, parent);
         this.clientToken = pulumi.secret(token.result);
         const tokensSecret = new k8s.core.v1.Secret(`${name}-tokens`, {
-            metadata: inNamespace("modproxy-client-tokens"),
+            metadata: autonamed,
             type: "Opaque",
             stringData: { tokens: pulumi.interpolate`${this.clientToken}\n` },
         }, childOpts);
         const vcsSecret = args.vcsCredentials === undefined ? undefined : new k8s.core.v1.Secret(`${name}-vcs`, {
-            metadata: inNamespace("modproxy-vcs-credentials"),
+            metadata: autonamed,
             type: "Opaque",
             stringData: { netrc: pulumi.secret(args.vcsCredentials) },
         }, childOpts);
@@ -104,7 +106,7 @@ export class ProxyService extends pulumi.ComponentResource {
         const s = args.settings;
         const optionalSettings: Record<string, string | undefined> = { GONOPROXY: s.goNoProxy, GONOSUMDB: s.goNoSumDb, GOSUMDB: s.goSumDb };
         const settings = new k8s.core.v1.ConfigMap(`${name}-settings`, {
-            metadata: inNamespace("modproxy-settings"),
+            metadata: autonamed,
             data: {
                 PORT: String(CONTAINER_PORT),
                 MODPROXY_UPSTREAM: s.upstream,

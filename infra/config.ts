@@ -41,7 +41,7 @@ export interface ModproxyConfig {
     readonly nodeMaxSize: number;
     /** `modproxy:replicas`: the Deployment's (and the autoscaler's minimum) replica count; at least 2 in prod. @default 2 */
     readonly replicas: number;
-    /** `modproxy:maxReplicas`: the autoscaler's ceiling. @default 6 */
+    /** `modproxy:maxReplicas`: the autoscaler's ceiling. @default 6, or `replicas` when that is higher */
     readonly maxReplicas: number;
     /** `modproxy:upstream`: GOPROXY-syntax list of https upstreams (or `direct`). Required. */
     readonly upstream: string;

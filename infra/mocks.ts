@@ -67,6 +67,14 @@ function outputsFor(args: pulumi.runtime.MockResourceArgs, region: string): Reco
     }
 }
 
+/** Kubernetes objects without a metadata.name get `<logical name>-<suffix>`, as the provider's autonaming does. */
+function autonamed(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+    const metadata = args.inputs.metadata as Record<string, unknown> | undefined;
+    return args.type.startsWith("kubernetes:") && metadata !== undefined && metadata.name === undefined
+        ? { metadata: { ...metadata, name: `${args.name}-5x7k2m9q` } }
+        : {};
+}
+
 /** Mocks for one region: resources echo their inputs plus realistic outputs; invokes answer the data sources the blueprint uses. */
 export function createMocks(region: string): pulumi.runtime.Mocks {
     return {
@@ -75,6 +83,7 @@ export function createMocks(region: string): pulumi.runtime.Mocks {
                 ...args.inputs,
                 ...(args.type.startsWith("aws:") ? { arn: arnFor(args.type, args.name, region) } : {}),
                 ...outputsFor(args, region),
+                ...autonamed(args),
             };
             // A bucket's id is its name, which the bucket-level resources reference.
             const id = args.type === "aws:s3/bucket:Bucket" ? String(state.bucket) : `${args.name}-id`;

@@ -28,6 +28,8 @@ describe("Cluster", () => {
         assert.strictEqual(at(cluster, "encryptionConfig.provider.keyArn"), "arn:aws:kms:eu-west-1:123456789012:c-secrets-key");
         assert.deepStrictEqual(at(cluster, "enabledClusterLogTypes"), ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
         assert.strictEqual(one(result, "aws:cloudwatch/logGroup:LogGroup").inputs.name, "/aws/eks/mp/cluster");
+        const [keyGrant] = JSON.parse(String(one(result, "aws:iam/rolePolicy:RolePolicy", "c-cluster-secrets-key").inputs.policy)).Statement;
+        assert.strictEqual(keyGrant.Resource, "arn:aws:kms:eu-west-1:123456789012:c-secrets-key");
     });
 
     it("runs a managed node group in the private subnets with IMDSv2 and a hop limit of 1", async () => {

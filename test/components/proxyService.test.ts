@@ -31,7 +31,10 @@ describe("ProxyService", () => {
     it("annotates the service account with the IRSA role and configures the proxy through its environment", async () => {
         const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
         assert.strictEqual((at(one(result, "kubernetes:core/v1:ServiceAccount"), "metadata.annotations") as Record<string, string>)["eks.amazonaws.com/role-arn"], ARGS.roleArn);
-        assert.deepStrictEqual(one(result, "kubernetes:core/v1:ConfigMap").inputs.data, {
+        const settings = one(result, "kubernetes:core/v1:ConfigMap");
+        assert.strictEqual(at(settings, "metadata.name"), undefined, "autonamed, so a changed setting rolls the pods");
+        assert.strictEqual(at(one(result, "kubernetes:apps/v1:Deployment"), "spec.template.spec.containers.0.envFrom.0.configMapRef.name"), "p-settings-5x7k2m9q");
+        assert.deepStrictEqual(settings.inputs.data, {
             PORT: "3000", MODPROXY_UPSTREAM: "https://a.example,direct", MODPROXY_UPSTREAM_TIMEOUT: "30s", MODPROXY_STORAGE: "s3",
             MODPROXY_S3_BUCKET: "cache-bucket", MODPROXY_S3_PREFIX: "modules/", AWS_REGION: "eu-west-1", GOPRIVATE: "git.example.com/*",
             MODPROXY_AUTH_TOKENS_FILE: "/etc/modproxy/tokens/tokens", MODPROXY_VCS_CREDENTIALS_FILE: "/etc/modproxy/vcs/netrc",
