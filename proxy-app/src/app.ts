@@ -1,5 +1,9 @@
+import { promises as fs } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import { AddressInfo } from "node:net";
+import { createSecureContext } from "node:tls";
+import { TokenAuthenticator } from "./auth";
 import { ProxyConfig } from "./config";
 import { ProxyMetrics } from "./metrics";
 import { ModuleService } from "./module-service";
@@ -17,11 +21,14 @@ export interface RunningProxy {
 
 /** Wires storage, upstreams and the HTTP server together and starts listening. */
 export async function startProxy(config: ProxyConfig, log: (msg: string) => void = () => {}): Promise<RunningProxy> {
+  const auth = config.authTokensFile === undefined ? undefined : await TokenAuthenticator.fromFile(config.authTokensFile);
   const storage = await storageFromConfig(config);
   const upstream = upstreamFromList(config.upstream, config.upstreamTimeoutMs);
   const metrics = new ProxyMetrics();
   const service = new ModuleService(storage, upstream, metrics, log);
-  const server = http.createServer(createRequestHandler({ service, storage, metrics, log }));
+  const handler = createRequestHandler({ service, storage, metrics, log, auth });
+  const tls = config.tlsCertFile && config.tlsKeyFile ? await readTlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   // Slow clients may take long over a large zip, but an idle keep-alive socket should not pin a worker.
   server.keepAliveTimeout = 5_000;
 
@@ -35,7 +42,7 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host.includes(":") ? `[${config.host}]` : config.host;
   return {
-    url: `http://${shownHost}:${port}`,
+    url: `${tls ? "https" : "http"}://${shownHost}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -43,4 +50,20 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
         server.closeIdleConnections();
       }),
   };
+}
+
+export class TlsFileError extends Error {}
+
+async function readTlsFiles(certFile: string, keyFile: string): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = (file: string, what: string) =>
+    fs.readFile(file).catch((err: Error) => {
+      throw new TlsFileError(`cannot read the TLS ${what} ${file}: ${err.message}`);
+    });
+  const files = { cert: await read(certFile, "certificate"), key: await read(keyFile, "key") };
+  try {
+    createSecureContext(files);
+  } catch (err) {
+    throw new TlsFileError(`the TLS certificate ${certFile} and key ${keyFile} do not make a usable pair: ${(err as Error).message}`);
+  }
+  return files;
 }

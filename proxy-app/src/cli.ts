@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { startProxy } from "./app";
+import { startProxy, TlsFileError } from "./app";
+import { TokenFileError } from "./auth";
 import { ConfigError, loadConfig, ProxyConfig, SETTINGS } from "./config";
 import { UpstreamListError } from "./upstream/chain";
 
@@ -53,7 +54,16 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
-  const proxy = await startProxy(config, log);
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  try {
+    proxy = await startProxy(config, log);
+  } catch (err) {
+    if (err instanceof TokenFileError || err instanceof TlsFileError) {
+      process.stderr.write(`modproxy: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   process.stdout.write(
     `modproxy serving on ${proxy.url} (storage: ${describeStorage(config)}, upstream: ${config.upstream})\n` +
       `Point the go command at it with:\n  export GOPROXY=${proxy.url}\n`,

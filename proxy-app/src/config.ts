@@ -18,6 +18,11 @@ export interface ProxyConfig {
   s3Prefix?: string;
   /** An S3-compatible server's URL, addressed path-style; absent means AWS itself. */
   s3Endpoint?: string;
+  /** File of client tokens; absent means no authentication (a proxy reachable only inside the network). */
+  authTokensFile?: string;
+  /** PEM certificate chain and key to serve HTTPS; absent means HTTP (TLS ends at a load balancer). */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
 }
 
 export const STORAGE_KINDS = ["disk", "s3"] as const;
@@ -52,6 +57,15 @@ export const SETTINGS: readonly Setting[] = [
     defaultText: "the go command's own default proxy (from the installed toolchain's go.env)",
   },
   { key: "upstreamTimeoutMs", env: "MODPROXY_UPSTREAM_TIMEOUT", flag: "--upstream-timeout", description: "upper bound on connecting to an upstream and on each silence while reading (Go duration)", default: "30s" },
+  {
+    key: "authTokensFile",
+    env: "MODPROXY_AUTH_TOKENS_FILE",
+    flag: "--auth-tokens-file",
+    description: "file of client tokens, one per line, re-read when it changes; clients send one as a Bearer token or as the Basic auth password (.netrc)",
+    defaultText: "none: no authentication",
+  },
+  { key: "tlsCertFile", env: "MODPROXY_TLS_CERT_FILE", flag: "--tls-cert-file", description: "PEM certificate chain to serve HTTPS with (with MODPROXY_TLS_KEY_FILE)", defaultText: "none: plain HTTP, for TLS ending at a load balancer" },
+  { key: "tlsKeyFile", env: "MODPROXY_TLS_KEY_FILE", flag: "--tls-key-file", description: "PEM private key of that certificate", defaultText: "none" },
 ];
 
 export class ConfigError extends Error {}
@@ -99,6 +113,9 @@ const schema = z
         }
         return normalized;
       }),
+    authTokensFile: z.string().optional(),
+    tlsCertFile: z.string().optional(),
+    tlsKeyFile: z.string().optional(),
     s3Endpoint: z
       .string()
       .refine((u) => URL.canParse(u) && ["http:", "https:"].includes(new URL(u).protocol), "must be an http:// or https:// URL")
@@ -106,6 +123,10 @@ const schema = z
   })
   .superRefine((c, ctx) => {
     if (c.storage === "s3" && c.s3Bucket === undefined) ctx.addIssue({ code: "custom", path: ["s3Bucket"], message: "required when MODPROXY_STORAGE is s3" });
+    if ((c.tlsCertFile === undefined) !== (c.tlsKeyFile === undefined)) {
+      const missing = c.tlsCertFile === undefined ? "tlsCertFile" : "tlsKeyFile";
+      ctx.addIssue({ code: "custom", path: [missing], message: "the TLS certificate and key go together: set both or neither" });
+    }
   });
 
 /**

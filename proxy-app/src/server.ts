@@ -3,6 +3,7 @@ import http from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { statusForError } from "./http-errors";
+import { TokenAuthenticator } from "./auth";
 import { ProxyMetrics } from "./metrics";
 import { InvalidPathError } from "./module-path";
 import { Artifact, ModuleService } from "./module-service";
@@ -26,6 +27,8 @@ export interface HandlerDeps {
   storage: Storage;
   metrics: ProxyMetrics;
   log: (msg: string) => void;
+  /** When set, module requests need a token; health and metrics stay open for probes and scrapers. */
+  auth?: TokenAuthenticator;
 }
 
 /** The HTTP face of the proxy: GOPROXY protocol plus health and metrics endpoints. */
@@ -64,6 +67,12 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
       return;
   }
 
+  if (deps.auth && !(await deps.auth.allows(req.headers.authorization))) {
+    res.setHeader("WWW-Authenticate", 'Basic realm="modproxy", charset="UTF-8"');
+    sendText(res, 401, "a client token is needed: send it as the password in .netrc (any login) or as a Bearer token\n");
+    deps.metrics.requests.inc({ kind: "unauthorized", status: "401" });
+    return;
+  }
   const started = process.hrtime.bigint();
   let kind = "other";
   try {

@@ -54,3 +54,21 @@ describe("modproxy command", () => {
     assert.equal(code, 0);
   });
 });
+
+describe("modproxy command start-up checks of files", () => {
+  let dir: string;
+  beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-cli-"))));
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it("refuses an empty token file and a certificate that does not match its key, with exit code 2", async () => {
+    await fs.writeFile(path.join(dir, "tokens"), "# none yet\n");
+    const r1 = node(["serve", "--port", "0", "--upstream", "off", "--storage-dir", path.join(dir, "d"), "--auth-tokens-file", path.join(dir, "tokens")]);
+    assert.equal(r1.status, 2);
+    assert.match(r1.stderr, /holds no tokens/);
+    await fs.writeFile(path.join(dir, "cert.pem"), "not a certificate");
+    await fs.writeFile(path.join(dir, "key.pem"), "not a key");
+    const r2 = node(["serve", "--port", "0", "--upstream", "off", "--storage-dir", path.join(dir, "d"), "--tls-cert-file", path.join(dir, "cert.pem"), "--tls-key-file", path.join(dir, "key.pem")]);
+    assert.equal(r2.status, 2);
+    assert.match(r2.stderr, /do not make a usable pair/);
+  });
+});

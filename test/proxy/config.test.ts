@@ -26,6 +26,9 @@ describe("proxy configuration", () => {
       s3Bucket: undefined,
       s3Prefix: "",
       s3Endpoint: undefined,
+      authTokensFile: undefined,
+      tlsCertFile: undefined,
+      tlsKeyFile: undefined,
       upstream: "https://a.example|https://b.example",
       upstreamTimeoutMs: 90_000,
     });
@@ -100,5 +103,15 @@ describe("README configuration table", () => {
       assert.ok(row.includes(`\`${s.flag}\``), `README row of ${s.env} lacks ${s.flag}`);
       if (s.default !== undefined) assert.ok(row.includes(`\`${s.default}\``), `README row of ${s.env} lacks default ${s.default}`);
     }
+  });
+});
+
+describe("auth and TLS settings", () => {
+  it("take file paths and insist on certificate and key together", () => {
+    const c = loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_AUTH_TOKENS_FILE: "/etc/modproxy/tokens", MODPROXY_TLS_CERT_FILE: "/tls/crt", MODPROXY_TLS_KEY_FILE: "/tls/key" });
+    assert.equal(c.authTokensFile, "/etc/modproxy/tokens");
+    assert.deepEqual([c.tlsCertFile, c.tlsKeyFile], ["/tls/crt", "/tls/key"]);
+    assert.throws(() => loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_TLS_CERT_FILE: "/tls/crt" }), /MODPROXY_TLS_KEY_FILE \(--tls-key-file\) is not set: the TLS certificate and key go together/);
+    assert.throws(() => loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_TLS_KEY_FILE: "/tls/key" }), /MODPROXY_TLS_CERT_FILE \(--tls-cert-file\) is not set/);
   });
 });

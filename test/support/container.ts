@@ -26,7 +26,7 @@ export async function containerTools(): Promise<{ podman: Podman; buildImage(tag
       return (await run(cmd, args, { env, cwd: REPO, timeout, maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
     } catch (err) {
       const e = err as { stderr?: string; stdout?: string; message: string };
-      throw new Error(`${cmd} ${args.join(" ")} failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+      throw new Error(`${cmd} ${args.join(" ")} failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`, { cause: err });
     }
   };
   const podman: Podman = (args) => exec("podman", ["--runtime", "runc", ...args], 120_000);

@@ -48,8 +48,8 @@ function execGo(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Go
   });
 }
 
-/** A go sandbox whose module downloads all go through goproxy. */
-export async function createGoSandbox(goproxy: string): Promise<GoSandbox> {
+/** A go sandbox whose module downloads all go through goproxy; `extraEnv` adds to (or overrides) its environment. */
+export async function createGoSandbox(goproxy: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<GoSandbox> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-go-"));
   const dirs = {
     gopath: path.join(root, "gopath"),
@@ -77,6 +77,7 @@ export async function createGoSandbox(goproxy: string): Promise<GoSandbox> {
     GOWORK: "off",
     GO111MODULE: "on",
     CGO_ENABLED: "0",
+    ...extraEnv,
   };
   let workDirs = 0;
   const sandbox: GoSandbox = {

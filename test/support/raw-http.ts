@@ -1,4 +1,5 @@
 import * as http from "node:http";
+import * as https from "node:https";
 
 // HTTP requests that send the path exactly as given: fetch() would normalize
 // "..", which is the very thing the bad-input tests need to send.
@@ -13,13 +14,13 @@ export interface RawResponse {
 export function rawRequest(
   baseUrl: string,
   rawPath: string,
-  options: { method?: string; headers?: http.OutgoingHttpHeaders; timeoutMs?: number } = {},
+  options: { method?: string; headers?: http.OutgoingHttpHeaders; timeoutMs?: number; /** CA to trust for an https base URL. */ ca?: Buffer } = {},
 ): Promise<RawResponse> {
   const base = new URL(baseUrl);
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const request = http.request(
-      { host: base.hostname, port: base.port, method: options.method ?? "GET", path: rawPath, headers: options.headers, agent: false },
+    const request = (base.protocol === "https:" ? https : http).request(
+      { host: base.hostname, port: base.port, method: options.method ?? "GET", path: rawPath, headers: options.headers, agent: false, ca: options.ca },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
