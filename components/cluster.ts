@@ -68,7 +68,7 @@ export class Cluster extends pulumi.ComponentResource {
         const clusterRole = serviceRole(`${name}-cluster-role`, "eks.amazonaws.com", ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"], args.tags, parent);
         // EKS encrypts secrets as the cluster role; the managed policy grants nothing on customer keys.
         const clusterKeyAccess = new aws.iam.RolePolicy(`${name}-cluster-secrets-key`, {
-            role: clusterRole.id,
+            role: clusterRole.role.id,
             policy: pulumi.jsonStringify({
                 Version: "2012-10-17",
                 Statement: [{ Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: secretsKey.arn }],
@@ -78,7 +78,7 @@ export class Cluster extends pulumi.ComponentResource {
         const cluster = new aws.eks.Cluster(`${name}-eks`, {
             name: args.clusterName,
             version: args.kubernetesVersion ?? "1.33",
-            roleArn: clusterRole.arn,
+            roleArn: clusterRole.role.arn,
             vpcConfig: {
                 subnetIds: args.privateSubnetIds,
                 endpointPrivateAccess: true,
@@ -90,7 +90,7 @@ export class Cluster extends pulumi.ComponentResource {
             // Access entries instead of the aws-auth ConfigMap; the deployer gets admin to apply the workloads.
             accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
             tags: args.tags,
-        }, { parent: this, dependsOn: [controlPlaneLogs, clusterKeyAccess] });
+        }, { parent: this, dependsOn: [controlPlaneLogs, clusterKeyAccess, ...clusterRole.attachments] });
         this.clusterName = cluster.name;
         this.clusterSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
         this.oidcIssuer = cluster.identities[0].oidcs[0].issuer;
@@ -125,14 +125,14 @@ export class Cluster extends pulumi.ComponentResource {
         }, parent);
         const nodeGroup = new aws.eks.NodeGroup(`${name}-nodes`, {
             clusterName: cluster.name,
-            nodeRoleArn: nodeRole.arn,
+            nodeRoleArn: nodeRole.role.arn,
             subnetIds: args.privateSubnetIds,
             instanceTypes: [args.nodeInstanceType ?? "m6i.large"],
             scalingConfig: { minSize: args.nodeMinSize ?? 2, desiredSize: args.nodeDesiredSize ?? 3, maxSize: args.nodeMaxSize ?? 6 },
             updateConfig: { maxUnavailable: 1 },
             launchTemplate: { id: nodeTemplate.id, version: nodeTemplate.latestVersion.apply(String) },
             tags: args.tags,
-        }, parent);
+        }, { parent: this, dependsOn: nodeRole.attachments });
         this.nodeAutoScalingGroupName = nodeGroup.resources[0].autoscalingGroups[0].name;
 
         const kubeconfig = pulumi.jsonStringify({

@@ -10,6 +10,12 @@ export function serviceTrustPolicy(service: string): string {
     });
 }
 
+export interface ServiceRole {
+    readonly role: aws.iam.Role;
+    /** What the role's users must depend on: without them EKS cannot act, and nodes cannot join. */
+    readonly attachments: aws.iam.RolePolicyAttachment[];
+}
+
 /** A role for an AWS service with the given AWS-managed policies attached. */
 export function serviceRole(
     name: string,
@@ -17,11 +23,11 @@ export function serviceRole(
     managedPolicyArns: readonly string[],
     tags: Record<string, string> | undefined,
     opts: pulumi.CustomResourceOptions,
-): aws.iam.Role {
+): ServiceRole {
     const role = new aws.iam.Role(name, { assumeRolePolicy: serviceTrustPolicy(service), tags }, opts);
-    managedPolicyArns.forEach((policyArn) => {
+    const attachments = managedPolicyArns.map((policyArn) => {
         const policyName = policyArn.split("/").pop() as string;
-        new aws.iam.RolePolicyAttachment(`${name}-${policyName}`, { role: role.name, policyArn }, opts);
+        return new aws.iam.RolePolicyAttachment(`${name}-${policyName}`, { role: role.name, policyArn }, opts);
     });
-    return role;
+    return { role, attachments };
 }

@@ -17,7 +17,7 @@ export interface ModproxyConfig {
     readonly region: string;
     /** `modproxy:environment`: dev | staging | prod. Required; prod enforces the HA minimums. */
     readonly environment: Environment;
-    /** `modproxy:image`: the proxy's container image. Required. */
+    /** `modproxy:image`: the proxy's container image. Required; in prod pinned to a tag other than latest, or a digest. */
     readonly image: string;
     /** `modproxy:availabilityZones`: explicit AZs (2–3). @default the first `azCount` AZs of the region */
     readonly availabilityZones?: readonly string[];
@@ -161,10 +161,19 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     const region = r.required("aws:region");
     const environment = r.oneOf<Environment>("modproxy:environment", ["dev", "staging", "prod"], undefined);
     const image = r.required("modproxy:image");
+    // A moving tag makes a prod rollback or a new node pull something nobody reviewed.
+    const pinned = /@sha256:[0-9a-f]{64}$/.test(image) || (/:\w[\w.-]{0,127}$/.test(image) && !image.endsWith(":latest"));
+    if (environment === "prod" && image !== "" && !pinned) {
+        r.problems.push(`modproxy:image must be pinned to a tag other than latest or to a digest when modproxy:environment is prod (got "${image}")`);
+    }
 
     const availabilityZones = r.list("modproxy:availabilityZones");
     if (availabilityZones !== undefined && (availabilityZones.length < 2 || availabilityZones.length > 3)) {
         r.problems.push(`modproxy:availabilityZones must list 2 or 3 zones (got ${availabilityZones.length})`);
+    }
+    const foreignZones = region === "" ? [] : (availabilityZones ?? []).filter((zone) => !zone.startsWith(region));
+    if (foreignZones.length > 0) {
+        r.problems.push(`modproxy:availabilityZones must be zones of ${region} (got ${foreignZones.join(", ")})`);
     }
     const azCount = r.integer("modproxy:azCount", 3, 2, 3);
 

@@ -18,6 +18,8 @@ export interface SynthesizedResource {
     parent?: string;
     /** For each input, the URNs of the resources its value came from (how the engine joins references such as a bucket's unknown name). */
     propertyDependencies: Record<string, string[]>;
+    /** URNs of every resource this one depends on, explicit `dependsOn` included. */
+    dependencies: string[];
 }
 
 export interface SynthesisResult {
@@ -44,6 +46,7 @@ interface RegisterResourceRequest {
     getName(): string;
     getParent(): string;
     getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+    getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(visit: (dependencies: { getUrnsList(): string[] }, key: string) => void): void };
 }
 
@@ -70,7 +73,7 @@ function recordRegistrations(): SynthesizedResource[] {
         return register(req, (err, response) => {
             if (!err && response) {
                 const parent = req.getParent();
-                registrations.push({ type: req.getType(), name: req.getName(), urn: response.getUrn(), inputs, propertyDependencies, ...(parent ? { parent } : {}) });
+                registrations.push({ type: req.getType(), name: req.getName(), urn: response.getUrn(), inputs, propertyDependencies, dependencies: req.getDependenciesList(), ...(parent ? { parent } : {}) });
             }
             callback(err, response);
         });

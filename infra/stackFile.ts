@@ -10,15 +10,18 @@ import * as fs from "fs";
 /** Plain values by fully-qualified key (`modproxy:image`). */
 export type StackFileConfig = Record<string, string>;
 
-function unquote(raw: string): string {
-    const value = raw.trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) {
-        return JSON.parse(value) as string;
+/** A YAML scalar: quoted (a comment may follow the closing quote) or plain (up to a ` #` comment). */
+function scalar(raw: string): string {
+    const text = raw.trim();
+    const doubleQuoted = /^"((?:[^"\\]|\\.)*)"\s*(#.*)?$/.exec(text);
+    if (doubleQuoted) {
+        return JSON.parse(`"${doubleQuoted[1]}"`) as string;
     }
-    if (value.startsWith("'") && value.endsWith("'") && value.length >= 2) {
-        return value.slice(1, -1).replace(/''/g, "'");
+    const singleQuoted = /^'((?:[^']|'')*)'\s*(#.*)?$/.exec(text);
+    if (singleQuoted) {
+        return singleQuoted[1].replace(/''/g, "'");
     }
-    return value;
+    return text.replace(/\s+#.*$/, "");
 }
 
 /** Parses the text of a stack file; throws naming the line it does not understand. */
@@ -27,19 +30,19 @@ export function parseStackFile(text: string, fileName: string): StackFileConfig 
     let inConfig = false;
     let pendingSecureKey: string | undefined;
     text.split(/\r?\n/).forEach((line, index) => {
-        const content = line.replace(/\s+#.*$/, "").replace(/^#.*$/, "");
-        if (content.trim() === "") {
+        if (/^\s*(#.*)?$/.test(line)) {
             return;
         }
+        const content = line.replace(/\s+$/, "");
         const fail = (why: string) => new Error(`${fileName}:${index + 1}: ${why}: ${line.trim()}`);
         if (!/^\s/.test(content)) {
-            inConfig = content.trim() === "config:";
+            inConfig = scalar(content) === "config:";
             return;
         }
         if (!inConfig) {
             return;
         }
-        const secure = /^\s{4,}secure:\s*(\S+)$/.exec(content);
+        const secure = /^\s{4,}secure:\s*\S+/.exec(content);
         if (pendingSecureKey !== undefined && secure) {
             pendingSecureKey = undefined;
             return;
@@ -48,10 +51,10 @@ export function parseStackFile(text: string, fileName: string): StackFileConfig 
         if (!entry || pendingSecureKey !== undefined) {
             throw fail("expected `  namespace:key: value` or a `secure:` block");
         }
-        if (entry[2].trim() === "") {
+        if (scalar(entry[2]) === "") {
             pendingSecureKey = entry[1];
         } else {
-            values[entry[1]] = unquote(entry[2]);
+            values[entry[1]] = scalar(entry[2]);
         }
     });
     if (pendingSecureKey !== undefined) {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { Cluster, ClusterArgs } from "../../components/cluster";
-import { at, one, synthesizeComponent } from "../infra/resources";
+import { at, ofType, one, synthesizeComponent } from "../infra/resources";
 
 const ARGS: ClusterArgs = { clusterName: "mp", region: "eu-west-1", vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b"] };
 
@@ -40,6 +40,9 @@ describe("Cluster", () => {
         const template = one(result, "aws:ec2/launchTemplate:LaunchTemplate");
         assert.strictEqual(at(template, "metadataOptions.httpTokens"), "required");
         assert.strictEqual(at(template, "metadataOptions.httpPutResponseHopLimit"), 1);
+        const attachments = ofType(result, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.startsWith("c-node-role-"));
+        assert.strictEqual(attachments.length, 3);
+        assert.ok(attachments.every((a) => nodes.dependencies.includes(a.urn)), "nodes cannot join before their role's policies are attached");
     });
 
     it("registers the cluster's OIDC issuer for IRSA and turns on NetworkPolicy enforcement", async () => {

@@ -91,6 +91,18 @@ describe("parseConfig", () => {
         assert.strictEqual(parse({ "modproxy:hostedZoneId": undefined, "modproxy:certificateSource": "private-ca" }).hostedZoneId, undefined);
     });
 
+    it("requires a pinned image in prod", () => {
+        for (const image of ["registry.example/modproxy", "registry.example/modproxy:latest", "registry:5000/modproxy"]) {
+            assert.match(problemsOf({ "modproxy:environment": "prod", "modproxy:image": image }).join(), /modproxy:image must be pinned/, image);
+        }
+        assert.strictEqual(parse({ "modproxy:environment": "prod", "modproxy:image": `r.example/m@sha256:${"a".repeat(64)}` }).environment, "prod");
+        assert.strictEqual(parse({ "modproxy:image": "registry.example/modproxy:latest" }).environment, "dev");
+    });
+
+    it("rejects zones of another region", () => {
+        assert.match(problemsOf({ "modproxy:availabilityZones": "eu-west-1a,us-east-1b" }).join(), /must be zones of eu-west-1 \(got us-east-1b\)/);
+    });
+
     it("checks node group sizes against each other", () => {
         assert.match(problemsOf({ "modproxy:nodeMinSize": "4", "modproxy:nodeDesiredSize": "3" }).join(), /nodeMinSize <= nodeDesiredSize <= nodeMaxSize/);
     });

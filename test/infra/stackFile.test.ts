@@ -10,10 +10,12 @@ describe("parseStackFile", () => {
             "  aws:region: eu-west-1",
             '  modproxy:replicas: "3"',
             "  modproxy:upstream: 'https://a.example,direct' # trailing comment",
+            '  modproxy:goPrivate: "git.example.com/#not-a-comment" # a comment',
+            "  modproxy:s3Prefix: cache/ # plain value with a comment",
             "  modproxy:vcsCredentials:",
             "    secure: v1:AAAA",
         ].join("\n"), "Pulumi.test.yaml");
-        assert.deepStrictEqual(config, { "aws:region": "eu-west-1", "modproxy:replicas": "3", "modproxy:upstream": "https://a.example,direct" });
+        assert.deepStrictEqual(config, { "aws:region": "eu-west-1", "modproxy:replicas": "3", "modproxy:upstream": "https://a.example,direct", "modproxy:goPrivate": "git.example.com/#not-a-comment", "modproxy:s3Prefix": "cache/" });
     });
 
     it("names the line it does not understand", () => {
