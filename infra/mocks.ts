@@ -60,8 +60,6 @@ function outputsFor(args: pulumi.runtime.MockResourceArgs, region: string): Reco
             return { certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${name}\n-----END CERTIFICATE REQUEST-----\n` };
         case "random:index/randomPassword:RandomPassword":
             return { result: `mock-token-${name}`.padEnd(Number(inputs.length ?? 32), "x").slice(0, Number(inputs.length ?? 32)) };
-        case "random:index/randomId:RandomId":
-            return { hex: "a1b2c3d4" };
         default:
             return {};
     }
