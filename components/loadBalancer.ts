@@ -61,13 +61,18 @@ export class LoadBalancer extends pulumi.ComponentResource {
             throw new Error(`LoadBalancer ${name}: an internal load balancer must not admit 0.0.0.0/0`);
         }
 
-        const clientIngress = (port: number, purpose: string) => ({
-            protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: [...args.clientCidrs], description: purpose,
+        const clientIngress = (port: number, cidrBlocks: string[], purpose: string) => ({
+            protocol: "tcp", fromPort: port, toPort: port, cidrBlocks, description: purpose,
         });
+        // Only HTTPS is ever open to the whole internet; the HTTP redirect serves the bounded client ranges.
+        const redirectCidrs = args.clientCidrs.filter((cidr) => !cidr.endsWith("/0"));
         const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
             vpcId: args.vpcId,
             description: "modproxy load balancer: HTTPS from clients, NodePort to the nodes",
-            ingress: [clientIngress(443, "HTTPS from clients"), clientIngress(80, "HTTP from clients, redirected to HTTPS")],
+            ingress: [
+                clientIngress(443, [...args.clientCidrs], "HTTPS from clients"),
+                ...(redirectCidrs.length > 0 ? [clientIngress(80, redirectCidrs, "HTTP from clients, redirected to HTTPS")] : []),
+            ],
             egress: [{ protocol: "tcp", fromPort: args.nodePort, toPort: args.nodePort, securityGroups: [args.nodeSecurityGroupId], description: "to the proxy's NodePort" }],
             tags: args.tags,
         }, parent);

@@ -6,6 +6,8 @@
  * user fixes their stack in one pass instead of one `pulumi up` per mistake.
  */
 import { isPrivateCidr, parseCidr } from "../components/cidr";
+import { parseGoDuration } from "../proxy-app/src/duration";
+import { parseUpstreamList } from "../proxy-app/src/upstream/chain";
 
 export type Environment = "dev" | "staging" | "prod";
 export type NatGatewayMode = "perAz" | "single";
@@ -43,7 +45,7 @@ export interface ModproxyConfig {
     readonly replicas: number;
     /** `modproxy:maxReplicas`: the autoscaler's ceiling. @default 6, or `replicas` when that is higher */
     readonly maxReplicas: number;
-    /** `modproxy:upstream`: GOPROXY-syntax list of https upstreams (or `direct`). Required. */
+    /** `modproxy:upstream`: GOPROXY-syntax list of https upstreams, optionally ending in `off`. Required. */
     readonly upstream: string;
     /** `modproxy:upstreamTimeout`: Go duration. @default "30s" */
     readonly upstreamTimeout: string;
@@ -92,7 +94,6 @@ export class ConfigError extends Error {
     }
 }
 
-const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const K8S_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -215,14 +216,23 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
         r.problems.push(`modproxy:maxReplicas (${maxReplicas}) must not be below modproxy:replicas (${replicas})`);
     }
 
+    // Checked with the proxy's own parsers, so a stack never deploys a value the proxy refuses at start.
     const upstream = r.required("modproxy:upstream");
-    for (const entry of upstream.split(/[,|]/).map((item) => item.trim())) {
-        if (upstream !== "" && entry !== "direct" && !/^https:\/\/[^\s/]+/.test(entry)) {
-            r.problems.push(`modproxy:upstream entries must be https:// URLs or "direct" (got "${entry}")`);
+    if (upstream !== "") {
+        try {
+            for (const { target } of parseUpstreamList(upstream)) {
+                if (target !== "off" && !target.startsWith("https://")) {
+                    r.problems.push(`modproxy:upstream entries must be https:// URLs (got "${target}")`);
+                }
+            }
+        } catch (err) {
+            r.problems.push(`modproxy:upstream: ${(err as Error).message}`);
         }
     }
     const upstreamTimeout = r.raw("modproxy:upstreamTimeout") ?? "30s";
-    if (!GO_DURATION.test(upstreamTimeout)) {
+    try {
+        parseGoDuration(upstreamTimeout);
+    } catch {
         r.problems.push(`modproxy:upstreamTimeout must be a Go duration such as 30s or 1m30s (got "${upstreamTimeout}")`);
     }
 

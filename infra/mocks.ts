@@ -49,6 +49,8 @@ function outputsFor(args: pulumi.runtime.MockResourceArgs, region: string): Reco
             return { bucket: inputs.bucket ?? `${name}-a1b2c3`, arn: `arn:aws:s3:::${inputs.bucket ?? `${name}-a1b2c3`}` };
         case "aws:route53/record:Record":
             return { fqdn: String(inputs.name).replace(/\.$/, "") };
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            return { latestVersion: 1 };
         case "aws:kms/key:Key":
             return { keyId: `key-${name}` };
         case "tls:index/privateKey:PrivateKey":

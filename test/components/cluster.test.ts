@@ -40,6 +40,8 @@ describe("Cluster", () => {
         const template = one(result, "aws:ec2/launchTemplate:LaunchTemplate");
         assert.strictEqual(at(template, "metadataOptions.httpTokens"), "required");
         assert.strictEqual(at(template, "metadataOptions.httpPutResponseHopLimit"), 1);
+        // The node group follows the template's latest version, so a template change rolls the nodes.
+        assert.strictEqual(at(nodes, "launchTemplate.version"), "1");
         const attachments = ofType(result, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.startsWith("c-node-role-"));
         assert.strictEqual(attachments.length, 3);
         assert.ok(attachments.every((a) => nodes.dependencies.includes(a.urn)), "nodes cannot join before their role's policies are attached");

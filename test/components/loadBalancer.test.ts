@@ -37,6 +37,15 @@ describe("LoadBalancer", () => {
         assert.strictEqual(one(result, "aws:route53/record:Record").inputs.name, "goproxy.example.com");
     });
 
+    it("opens only HTTPS to the whole internet when a public load balancer admits 0.0.0.0/0", async () => {
+        const result = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, internal: false, clientCidrs: ["0.0.0.0/0", "10.0.0.0/8"] }));
+        const ingress = at(one(result, "aws:ec2/securityGroup:SecurityGroup"), "ingress") as { cidrBlocks: string[]; fromPort: number }[];
+        assert.deepStrictEqual(ingress.map((rule) => [rule.fromPort, rule.cidrBlocks]), [[443, ["0.0.0.0/0", "10.0.0.0/8"]], [80, ["10.0.0.0/8"]]]);
+        const worldOnly = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, internal: false, clientCidrs: ["0.0.0.0/0"] }));
+        const worldIngress = at(one(worldOnly, "aws:ec2/securityGroup:SecurityGroup"), "ingress") as { fromPort: number }[];
+        assert.deepStrictEqual(worldIngress.map((rule) => rule.fromPort), [443]);
+    });
+
     it("refuses an internal load balancer open to everyone and a weak TLS policy", () => {
         assert.throws(() => new LoadBalancer("lb", { ...ARGS, clientCidrs: ["0.0.0.0/0"] }), /internal load balancer must not admit 0\.0\.0\.0\/0/);
         assert.throws(() => new LoadBalancer("lb", { ...ARGS, sslPolicy: "ELBSecurityPolicy-2016-08" as never }), /sslPolicy must be one of/);

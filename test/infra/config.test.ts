@@ -5,7 +5,7 @@ const MINIMAL: Record<string, string> = {
     "aws:region": "eu-west-1",
     "modproxy:environment": "dev",
     "modproxy:image": "registry.example/modproxy:1.0.0",
-    "modproxy:upstream": "https://proxy.example,direct",
+    "modproxy:upstream": "https://proxy.example,off",
     "modproxy:domainName": "goproxy.example.com",
     "modproxy:hostedZoneId": "Z123",
 };
@@ -57,8 +57,10 @@ describe("parseConfig", () => {
         assert.strictEqual(parse({ "modproxy:replicas": "1" }).replicas, 1);
     });
 
-    it("rejects plain-HTTP upstreams", () => {
-        assert.match(problemsOf({ "modproxy:upstream": "https://a.example|http://b.example" }).join(), /must be https:\/\/ URLs or "direct" \(got "http:\/\/b\.example"\)/);
+    it("rejects plain-HTTP upstreams and what the proxy itself would refuse", () => {
+        assert.match(problemsOf({ "modproxy:upstream": "https://a.example|http://b.example" }).join(), /must be https:\/\/ URLs \(got "http:\/\/b\.example"\)/);
+        assert.match(problemsOf({ "modproxy:upstream": "https://a.example,direct" }).join(), /modproxy:upstream: .*"direct".*not supported/);
+        assert.match(problemsOf({ "modproxy:upstream": "https://a.example,,https://b.example" }).join(), /modproxy:upstream: .*empty entry/);
     });
 
     it("rejects turning the checksum database off", () => {
