@@ -7,7 +7,8 @@ import { listFiles } from "../support/files";
 import { createGoSandbox, GoSandbox } from "../support/go";
 import { DownloadedModule, parseJsonStream, readGoSum } from "../support/go-output";
 import { startModproxyOverFixtures, ModproxyOverFixtures } from "../support/modproxy-under-test";
-import { caseEncode, splitModuleVersion } from "../support/module-path";
+import { encodeCase } from "../../proxy-app/src/module-path";
+import { splitModuleVersion } from "../support/module-path";
 import { assertDownloadedSums, assertGoSumMatches } from "../support/sum-checks";
 
 // The real go command, with nothing but modproxy as its GOPROXY, first while
@@ -114,8 +115,8 @@ describe("the go command through modproxy", function () {
       const stored = await listFiles(env.storageDir);
       for (const key of env.tree.allVersions) {
         const [modulePath, version] = splitModuleVersion(key);
-        const encodedPath = caseEncode(modulePath);
-        const encodedVersion = caseEncode(version);
+        const encodedPath = encodeCase(modulePath);
+        const encodedVersion = encodeCase(version);
         assert.ok(
           stored.some((file) => file.includes(encodedPath) && file.includes(encodedVersion)),
           `nothing stored for ${key}; storage holds:\n${stored.join("\n")}`,

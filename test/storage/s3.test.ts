@@ -8,7 +8,7 @@ import { RunningProxy, startProxy } from "../../proxy-app/src/app";
 import { loadConfig } from "../../proxy-app/src/config";
 import { S3Storage } from "../../proxy-app/src/storage/s3";
 import { buildGoproxyTree, GoproxyTree } from "../support/goproxy-tree";
-import { caseEncode } from "../support/module-path";
+import { encodeCase } from "../../proxy-app/src/module-path";
 import { S3_TEST_ENV, S3TestServer, startS3Server } from "../support/s3-server";
 import { startStaticServer, StaticServer } from "../support/static-server";
 import { describeStorageConformance } from "./conformance";
@@ -178,7 +178,7 @@ describe("S3 storage against moto's S3 server", function () {
     it("serves a module zip and stores it in the bucket under the prefix", async () => {
       const module = tree.modules[0];
       const version = module.versions[0].version;
-      const zipPath = `${caseEncode(module.path)}/@v/${caseEncode(version)}.zip`;
+      const zipPath = `${encodeCase(module.path)}/@v/${encodeCase(version)}.zip`;
       const response = await fetch(`${proxy.url}/${zipPath}`);
       assert.equal(response.status, 200);
       const served = Buffer.from(await response.arrayBuffer());

@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { listFiles } from "./files";
-import { compareVersions } from "./semver";
+import { compareVersions } from "../../proxy-app/src/semver";
 
 // Reads the fixture module sources under test/fixtures/modules, laid out as
 // <module path>/<version>/<files of that version>.

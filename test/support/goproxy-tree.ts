@@ -5,8 +5,8 @@ import { pipeline } from "node:stream/promises";
 import { ZipFile } from "yazl";
 import { goModHash, zipHash } from "./dirhash";
 import { FixtureModule, FixtureVersion, goModOf, readFixtureModules } from "./fixture-modules";
-import { caseEncode } from "./module-path";
-import { isPrerelease } from "./semver";
+import { encodeCase } from "../../proxy-app/src/module-path";
+import { latestVersion } from "../../proxy-app/src/semver";
 
 // Builds a static GOPROXY tree (go.dev/ref/mod#goproxy-protocol) from the
 // fixture modules, and the go.sum hashes go should record for each version.
@@ -48,12 +48,12 @@ async function writeZip(file: string, modulePath: string, version: FixtureVersio
 }
 
 async function writeModule(root: string, module: FixtureModule, hashes: Map<string, VersionHashes>): Promise<void> {
-  const moduleDir = path.join(root, ...caseEncode(module.path).split("/"));
+  const moduleDir = path.join(root, ...encodeCase(module.path).split("/"));
   const versionDir = path.join(moduleDir, "@v");
   await fs.mkdir(versionDir, { recursive: true });
   const infos = new Map<string, string>();
   for (const [index, version] of module.versions.entries()) {
-    const base = path.join(versionDir, caseEncode(version.version));
+    const base = path.join(versionDir, encodeCase(version.version));
     const info = JSON.stringify({ Version: version.version, Time: versionTime(index) }) + "\n";
     infos.set(version.version, info);
     const goMod = goModOf(module.path, version);
@@ -67,9 +67,7 @@ async function writeModule(root: string, module: FixtureModule, hashes: Map<stri
   }
   const versions = module.versions.map((v) => v.version);
   await fs.writeFile(path.join(versionDir, "list"), versions.map((v) => v + "\n").join(""));
-  // @latest as go would choose it: the highest release, else the highest prerelease.
-  const releases = versions.filter((v) => !isPrerelease(v));
-  const latest = (releases.length > 0 ? releases : versions).at(-1) as string;
+  const latest = latestVersion(versions) as string;
   await fs.writeFile(path.join(moduleDir, "@latest"), infos.get(latest) as string);
 }
 
