@@ -7,6 +7,7 @@ import { TokenAuthenticator } from "./auth";
 import { ProxyConfig } from "./config";
 import { ProxyMetrics } from "./metrics";
 import { ModuleService } from "./module-service";
+import { ModulePatterns } from "./private-patterns";
 import { createRequestHandler } from "./server";
 import { storageFromConfig } from "./storage/from-config";
 import { upstreamFromList } from "./upstream/chain";
@@ -25,7 +26,9 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   const storage = await storageFromConfig(config);
   const upstream = upstreamFromList(config.upstream, config.upstreamTimeoutMs);
   const metrics = new ProxyMetrics();
-  const service = new ModuleService(storage, upstream, metrics, log);
+  // As in the go command, GONOPROXY defaults to GOPRIVATE.
+  const noProxy = new ModulePatterns(config.goNoProxy ?? config.goPrivate ?? "");
+  const service = new ModuleService(storage, upstream, metrics, log, noProxy);
   const handler = createRequestHandler({ service, storage, metrics, log, auth });
   const tls = config.tlsCertFile && config.tlsKeyFile ? await readTlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler);

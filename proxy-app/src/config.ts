@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseGoDuration } from "./duration";
+import { ModulePatterns } from "./private-patterns";
 import { assertSafeKey } from "./storage/storage";
 import { goToolchainDefaultProxy } from "./go-toolchain";
 import { parseUpstreamList } from "./upstream/chain";
@@ -20,6 +21,9 @@ export interface ProxyConfig {
   s3Endpoint?: string;
   /** File of client tokens; absent means no authentication (a proxy reachable only inside the network). */
   authTokensFile?: string;
+  /** Go's GOPRIVATE and GONOPROXY patterns; modules matching the effective GONOPROXY never go to an upstream. */
+  goPrivate?: string;
+  goNoProxy?: string;
   /** PEM certificate chain and key to serve HTTPS; absent means HTTP (TLS ends at a load balancer). */
   tlsCertFile?: string;
   tlsKeyFile?: string;
@@ -63,6 +67,14 @@ export const SETTINGS: readonly Setting[] = [
     flag: "--auth-tokens-file",
     description: "file of client tokens, one per line, re-read when it changes; clients send one as a Bearer token or as the Basic auth password (.netrc)",
     defaultText: "none: no authentication",
+  },
+  { key: "goPrivate", env: "GOPRIVATE", flag: "--goprivate", description: "Go's private module patterns; the default of GONOPROXY", defaultText: "none" },
+  {
+    key: "goNoProxy",
+    env: "GONOPROXY",
+    flag: "--gonoproxy",
+    description: "modules never sent to an upstream (answered from storage or 404, so clients fall through to their own direct), as the go command reads it",
+    defaultText: "GOPRIVATE",
   },
   { key: "tlsCertFile", env: "MODPROXY_TLS_CERT_FILE", flag: "--tls-cert-file", description: "PEM certificate chain to serve HTTPS with (with MODPROXY_TLS_KEY_FILE)", defaultText: "none: plain HTTP, for TLS ending at a load balancer" },
   { key: "tlsKeyFile", env: "MODPROXY_TLS_KEY_FILE", flag: "--tls-key-file", description: "PEM private key of that certificate", defaultText: "none" },
@@ -114,6 +126,8 @@ const schema = z
         return normalized;
       }),
     authTokensFile: z.string().optional(),
+    goPrivate: z.string().superRefine(checkPatterns).optional(),
+    goNoProxy: z.string().superRefine(checkPatterns).optional(),
     tlsCertFile: z.string().optional(),
     tlsKeyFile: z.string().optional(),
     s3Endpoint: z
@@ -152,6 +166,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof P
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   return parsed.data;
+}
+
+function checkPatterns(value: string, ctx: z.RefinementCtx): void {
+  try {
+    new ModulePatterns(value);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+  }
 }
 
 function emptyToUndefined(v: string | undefined): string | undefined {

@@ -3,7 +3,8 @@ import { ModuleRequest, VersionFileRequest, versionFilePath } from "./protocol";
 import { decodeCase, encodeCase } from "./module-path";
 import { isCanonicalModuleVersion, isPseudoVersion, isValidVersion, latestVersion, compareVersions } from "./semver";
 import { Storage } from "./storage/storage";
-import { LookupDisabledError, NotFoundError, Upstream, UpstreamError } from "./upstream/upstream";
+import { ModulePatterns } from "./private-patterns";
+import { LookupDisabledError, NotFoundError, Upstream, UpstreamError, UpstreamResponse } from "./upstream/upstream";
 import type { ProxyMetrics } from "./metrics";
 
 /** Caps on bodies read into memory; zips are streamed and have no cap here. */
@@ -34,13 +35,15 @@ export class ModuleService {
     private readonly upstream: Upstream,
     private readonly metrics: ProxyMetrics,
     private readonly log: (msg: string) => void = () => {},
+    /** Modules that must never reach an upstream (GONOPROXY): their paths would leak private names. */
+    private readonly noProxy: ModulePatterns = new ModulePatterns(""),
   ) {}
 
   async versionFile(req: VersionFileRequest): Promise<Artifact> {
     const key = versionFilePath(req.encodedModule, req.encodedVersion, req.kind);
     if (!isCanonicalModuleVersion(req.version)) {
       // A query such as a branch name: its answer moves, so it is neither cached nor stored.
-      const body = await this.fetchSmall(key, "info");
+      const body = await this.fetchSmall(req, key, "info");
       parseInfo(body, key);
       this.metrics.cache.inc({ kind: req.kind, result: "bypass" });
       return { body, immutable: false };
@@ -51,8 +54,8 @@ export class ModuleService {
       return { ...stored, immutable: true };
     }
     this.metrics.cache.inc({ kind: req.kind, result: "miss" });
-    if (req.kind === "zip") return this.fetchAndStoreZip(key);
-    const body = await this.fetchSmall(key, req.kind);
+    if (req.kind === "zip") return this.fetchAndStoreZip(req, key);
+    const body = await this.fetchSmall(req, key, req.kind);
     if (req.kind === "info") {
       const info = parseInfo(body, key);
       if (info.Version !== req.version) {
@@ -68,7 +71,7 @@ export class ModuleService {
     const cached = await this.cachedVersions(req.encodedModule);
     let fromUpstream: string[] = [];
     try {
-      const body = await this.fetchSmall(`${req.encodedModule}/@v/list`, "list");
+      const body = await this.fetchSmall(req, `${req.encodedModule}/@v/list`, "list");
       fromUpstream = body.toString("utf8").split("\n").map((l) => l.trim()).filter(isValidVersion);
     } catch (err) {
       if (!(err instanceof NotFoundError || err instanceof LookupDisabledError)) {
@@ -86,7 +89,7 @@ export class ModuleService {
   /** Upstream's @latest; when upstreams fail, the latest stored version's .info. */
   async latest(req: ModuleRequest): Promise<Buffer> {
     try {
-      const body = await this.fetchSmall(`${req.encodedModule}/@latest`, "info");
+      const body = await this.fetchSmall(req, `${req.encodedModule}/@latest`, "info");
       parseInfo(body, `${req.module}@latest`);
       return body;
     } catch (err) {
@@ -117,8 +120,16 @@ export class ModuleService {
     return [...versions];
   }
 
-  private async fetchSmall(path: string, kind: keyof typeof MAX_METADATA_BYTES): Promise<Buffer> {
-    const res = await this.upstream.fetch(path);
+  /** The upstream chain, unless the module is one that must stay off upstreams. */
+  private fetchUpstream(req: ModuleRequest, path: string): Promise<UpstreamResponse> {
+    if (this.noProxy.matches(req.module)) {
+      return Promise.reject(new LookupDisabledError(`${req.module} matches GONOPROXY (${this.noProxy.source}): it is never sent to an upstream`));
+    }
+    return this.upstream.fetch(path);
+  }
+
+  private async fetchSmall(req: ModuleRequest, path: string, kind: keyof typeof MAX_METADATA_BYTES): Promise<Buffer> {
+    const res = await this.fetchUpstream(req, path);
     return readAll(res.body, MAX_METADATA_BYTES[kind], `upstream ${path}`);
   }
 
@@ -129,8 +140,8 @@ export class ModuleService {
    * only once the stored copy is published, so whoever has read a whole zip
    * can count on the next request being served from storage.
    */
-  private async fetchAndStoreZip(key: string): Promise<Artifact> {
-    const res = await this.upstream.fetch(key);
+  private async fetchAndStoreZip(req: ModuleRequest, key: string): Promise<Artifact> {
+    const res = await this.fetchUpstream(req, key);
     const toStorage = new PassThrough();
     const stored = this.storage.write(key, toStorage).then(
       () => this.metrics.stored.inc(),

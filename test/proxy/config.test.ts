@@ -27,6 +27,8 @@ describe("proxy configuration", () => {
       s3Prefix: "",
       s3Endpoint: undefined,
       authTokensFile: undefined,
+      goPrivate: undefined,
+      goNoProxy: undefined,
       tlsCertFile: undefined,
       tlsKeyFile: undefined,
       upstream: "https://a.example|https://b.example",

@@ -25,6 +25,9 @@ export interface ModproxyOptions {
   upstreamTimeoutMs: number;
   /** Client token file; by default the proxy needs no authentication. */
   authTokensFile?: string;
+  /** GOPRIVATE and GONOPROXY patterns of the proxy; by default none. */
+  goPrivate?: string;
+  goNoProxy?: string;
   /** Certificate and key to serve HTTPS with; by default plain HTTP. */
   tlsCertFile?: string;
   tlsKeyFile?: string;
@@ -38,7 +41,7 @@ export async function startModproxyOverFixtures(options: ModproxyOptions): Promi
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-e2e-"));
   const storageDir = path.join(root, "storage");
   await fs.mkdir(storageDir);
-  const proxy = await startProxy({ host: "127.0.0.1", port: 0, storageDir, upstream: options.upstreamList?.(upstream.url) ?? upstream.url, upstreamTimeoutMs: options.upstreamTimeoutMs, authTokensFile: options.authTokensFile, tlsCertFile: options.tlsCertFile, tlsKeyFile: options.tlsKeyFile });
+  const proxy = await startProxy({ host: "127.0.0.1", port: 0, storageDir, upstream: options.upstreamList?.(upstream.url) ?? upstream.url, upstreamTimeoutMs: options.upstreamTimeoutMs, authTokensFile: options.authTokensFile, tlsCertFile: options.tlsCertFile, tlsKeyFile: options.tlsKeyFile, goPrivate: options.goPrivate, goNoProxy: options.goNoProxy });
   let upstreamStopped: Promise<void> | undefined;
   const stopUpstream = () => (upstreamStopped ??= upstream.close());
   return {
