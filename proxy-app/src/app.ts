@@ -8,6 +8,9 @@ import { ProxyConfig } from "./config";
 import { ProxyMetrics } from "./metrics";
 import { ModuleService } from "./module-service";
 import { ModulePatterns } from "./private-patterns";
+import { parseGoSumDb, SumdbRoute, SumdbService, SumdbSettings } from "./sumdb";
+import { HttpProxyUpstream } from "./upstream/http-proxy";
+import { Upstream } from "./upstream/upstream";
 import { createRequestHandler } from "./server";
 import { storageFromConfig } from "./storage/from-config";
 import { upstreamFromList } from "./upstream/chain";
@@ -29,7 +32,8 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   // As in the go command, GONOPROXY defaults to GOPRIVATE.
   const noProxy = new ModulePatterns(config.goNoProxy ?? config.goPrivate ?? "");
   const service = new ModuleService(storage, upstream, metrics, log, noProxy);
-  const handler = createRequestHandler({ service, storage, metrics, log, auth });
+  const sumdb = new SumdbService(storage, sumdbSettings(config, upstream), metrics, log);
+  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth });
   const tls = config.tlsCertFile && config.tlsKeyFile ? await readTlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   // Slow clients may take long over a large zip, but an idle keep-alive socket should not pin a worker.
@@ -52,6 +56,20 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
       }),
+  };
+}
+
+/** GOSUMDB with a URL is reached there; any other database through the upstream proxies, as the go command would. */
+function sumdbSettings(config: ProxyConfig, upstream: Upstream): SumdbSettings {
+  const named = config.goSumDb === undefined ? undefined : parseGoSumDb(config.goSumDb);
+  const viaUpstreams: SumdbRoute = { upstream, pathOf: (name, file) => `sumdb/${name}/${file}`, asksSupported: true };
+  const direct: SumdbRoute | undefined = named?.url
+    ? { upstream: new HttpProxyUpstream(named.url, config.upstreamTimeoutMs), pathOf: (_name, file) => file, asksSupported: false }
+    : undefined;
+  return {
+    onlyName: named?.name,
+    route: (name) => (direct && name === named?.name ? direct : viaUpstreams),
+    noSumDb: new ModulePatterns(config.goNoSumDb ?? config.goPrivate ?? ""),
   };
 }
 

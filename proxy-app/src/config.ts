@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseGoDuration } from "./duration";
 import { ModulePatterns } from "./private-patterns";
+import { parseGoSumDb } from "./sumdb";
 import { assertSafeKey } from "./storage/storage";
 import { goToolchainDefaultProxy } from "./go-toolchain";
 import { parseUpstreamList } from "./upstream/chain";
@@ -24,6 +25,10 @@ export interface ProxyConfig {
   /** Go's GOPRIVATE and GONOPROXY patterns; modules matching the effective GONOPROXY never go to an upstream. */
   goPrivate?: string;
   goNoProxy?: string;
+  /** The checksum database served at /sumdb/ (Go's GOSUMDB syntax); absent means any the upstreams serve. */
+  goSumDb?: string;
+  /** Modules never looked up in the checksum database; defaults to GOPRIVATE. */
+  goNoSumDb?: string;
   /** PEM certificate chain and key to serve HTTPS; absent means HTTP (TLS ends at a load balancer). */
   tlsCertFile?: string;
   tlsKeyFile?: string;
@@ -76,6 +81,14 @@ export const SETTINGS: readonly Setting[] = [
     description: "modules never sent to an upstream (answered from storage or 404, so clients fall through to their own direct), as the go command reads it",
     defaultText: "GOPRIVATE",
   },
+  {
+    key: "goSumDb",
+    env: "GOSUMDB",
+    flag: "--gosumdb",
+    description: 'the checksum database served under /sumdb/, as "name", "name+key" or "name+key url" (with a URL it is reached there, else through the upstreams); "off" is refused',
+    defaultText: "any database the upstreams serve",
+  },
+  { key: "goNoSumDb", env: "GONOSUMDB", flag: "--gonosumdb", description: "modules never looked up in the checksum database, so their names stay inside", defaultText: "GOPRIVATE" },
   { key: "tlsCertFile", env: "MODPROXY_TLS_CERT_FILE", flag: "--tls-cert-file", description: "PEM certificate chain to serve HTTPS with (with MODPROXY_TLS_KEY_FILE)", defaultText: "none: plain HTTP, for TLS ending at a load balancer" },
   { key: "tlsKeyFile", env: "MODPROXY_TLS_KEY_FILE", flag: "--tls-key-file", description: "PEM private key of that certificate", defaultText: "none" },
 ];
@@ -128,6 +141,17 @@ const schema = z
     authTokensFile: z.string().optional(),
     goPrivate: z.string().superRefine(checkPatterns).optional(),
     goNoProxy: z.string().superRefine(checkPatterns).optional(),
+    goNoSumDb: z.string().superRefine(checkPatterns).optional(),
+    goSumDb: z
+      .string()
+      .superRefine((value, ctx) => {
+        try {
+          parseGoSumDb(value);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: (err as Error).message });
+        }
+      })
+      .optional(),
     tlsCertFile: z.string().optional(),
     tlsKeyFile: z.string().optional(),
     s3Endpoint: z

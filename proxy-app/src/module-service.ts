@@ -1,10 +1,11 @@
-import { PassThrough, Readable, Transform } from "node:stream";
+import { PassThrough, Transform } from "node:stream";
 import { ModuleRequest, VersionFileRequest, versionFilePath } from "./protocol";
 import { decodeCase, encodeCase } from "./module-path";
 import { isCanonicalModuleVersion, isPseudoVersion, isValidVersion, latestVersion, compareVersions } from "./semver";
 import { Storage } from "./storage/storage";
 import { ModulePatterns } from "./private-patterns";
-import { LookupDisabledError, NotFoundError, Upstream, UpstreamError, UpstreamResponse } from "./upstream/upstream";
+import { LookupDisabledError, NotFoundError, Upstream, UpstreamResponse } from "./upstream/upstream";
+import { Artifact, BadUpstreamContentError, readAll, readThrough } from "./artifact";
 import type { ProxyMetrics } from "./metrics";
 
 /** Caps on bodies read into memory; zips are streamed and have no cap here. */
@@ -13,17 +14,6 @@ const MAX_METADATA_BYTES: Record<"info" | "mod" | "list", number> = {
   list: 16 * 1024 * 1024,
   mod: 16 * 1024 * 1024,
 };
-
-/** What the HTTP layer sends back for a request. */
-export interface Artifact {
-  body: Readable | Buffer;
-  size?: number;
-  /** Content of a canonical version never changes: cache it for long. */
-  immutable: boolean;
-}
-
-/** An upstream answered with something that is not what the protocol says. */
-export class BadUpstreamContentError extends UpstreamError {}
 
 /**
  * The proxy's logic: serve from storage, else from the upstream chain while
@@ -48,22 +38,24 @@ export class ModuleService {
       this.metrics.cache.inc({ kind: req.kind, result: "bypass" });
       return { body, immutable: false };
     }
-    const stored = await this.storage.read(key);
-    if (stored) {
-      this.metrics.cache.inc({ kind: req.kind, result: "hit" });
-      return { ...stored, immutable: true };
+    if (req.kind === "zip") {
+      const stored = await this.storage.read(key);
+      this.metrics.cache.inc({ kind: req.kind, result: stored ? "hit" : "miss" });
+      return stored ? { ...stored, immutable: true } : this.fetchAndStoreZip(req, key);
     }
-    this.metrics.cache.inc({ kind: req.kind, result: "miss" });
-    if (req.kind === "zip") return this.fetchAndStoreZip(req, key);
-    const body = await this.fetchSmall(req, key, req.kind);
-    if (req.kind === "info") {
-      const info = parseInfo(body, key);
-      if (info.Version !== req.version) {
-        throw new BadUpstreamContentError(`upstream .info for ${req.version} names version ${info.Version}`);
+    const kind = req.kind;
+    const { artifact, hit } = await readThrough(this.storage, key, async () => {
+      const body = await this.fetchSmall(req, key, kind);
+      if (kind === "info") {
+        const info = parseInfo(body, key);
+        if (info.Version !== req.version) {
+          throw new BadUpstreamContentError(`upstream .info for ${req.version} names version ${info.Version}`);
+        }
       }
-    }
-    await this.storage.write(key, body);
-    return { body, size: body.length, immutable: true };
+      return body;
+    });
+    this.metrics.cache.inc({ kind, result: hit ? "hit" : "miss" });
+    return artifact;
   }
 
   /** Upstream's versions merged with the stored ones; the stored ones alone when upstreams fail. */
@@ -188,20 +180,4 @@ function parseInfo(body: Buffer, what: string): { Version: string } {
     throw new BadUpstreamContentError(`upstream ${what} has no valid "Version"`);
   }
   return { Version: version };
-}
-
-async function readAll(stream: Readable, limit: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
-      size += (chunk as Buffer).length;
-      if (size > limit) throw new BadUpstreamContentError(`${what} is larger than ${limit} bytes`);
-      chunks.push(chunk as Buffer);
-    }
-  } catch (err) {
-    stream.destroy();
-    throw err instanceof UpstreamError ? err : new UpstreamError(`${what} broke off: ${(err as Error).message}`);
-  }
-  return Buffer.concat(chunks);
 }

@@ -6,7 +6,9 @@ import { statusForError } from "./http-errors";
 import { TokenAuthenticator } from "./auth";
 import { ProxyMetrics } from "./metrics";
 import { InvalidPathError } from "./module-path";
-import { Artifact, ModuleService } from "./module-service";
+import { Artifact } from "./artifact";
+import { ModuleService } from "./module-service";
+import { parseSumdbRequest, SumdbService } from "./sumdb";
 import { parseModuleRequest, versionFilePath } from "./protocol";
 import { Storage } from "./storage/storage";
 
@@ -24,6 +26,7 @@ const CONTENT_TYPES = {
 
 export interface HandlerDeps {
   service: ModuleService;
+  sumdb: SumdbService;
   storage: Storage;
   metrics: ProxyMetrics;
   log: (msg: string) => void;
@@ -81,6 +84,14 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
       path = decodeURIComponent(rawPath);
     } catch {
       throw new InvalidPathError("malformed percent-encoding in path");
+    }
+    if (path.startsWith("/sumdb/")) {
+      const sreq = parseSumdbRequest(path.slice("/sumdb/".length));
+      kind = `sumdb-${sreq.kind}`;
+      const artifact = await deps.sumdb.serve(sreq);
+      res.setHeader("Content-Type", sreq.kind === "tile" ? "application/octet-stream" : "text/plain; charset=utf-8");
+      await sendArtifact(req, res, artifact, path);
+      return;
     }
     const mreq = parseModuleRequest(path);
     if (!mreq) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { Readable } from "node:stream";
 import { parseUpstreamList, UpstreamChain, UpstreamListError } from "../../proxy-app/src/upstream/chain";
-import { LookupDisabledError, NotFoundError, Upstream, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "../../proxy-app/src/upstream/upstream";
+import { LookupDisabledError, NotFoundError, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "../../proxy-app/src/upstream/upstream";
+import { ScriptedUpstream } from "../support/scripted-upstream";
 
 describe("upstream list parser (GOPROXY syntax)", () => {
   it("records which separator follows each entry", () => {
@@ -27,21 +27,6 @@ describe("upstream list parser (GOPROXY syntax)", () => {
     it(`rejects ${JSON.stringify(list)}`, () => assert.throws(() => parseUpstreamList(list), (e: Error) => e instanceof UpstreamListError && why.test(e.message)));
   }
 });
-
-/** An upstream that answers from a script, recording what it was asked. */
-class ScriptedUpstream implements Upstream {
-  asked: string[] = [];
-  constructor(
-    readonly name: string,
-    private readonly answer: () => Error | string,
-  ) {}
-  async fetch(path: string): Promise<UpstreamResponse> {
-    this.asked.push(path);
-    const a = this.answer();
-    if (a instanceof Error) throw a;
-    return { body: Readable.from([Buffer.from(a)]) };
-  }
-}
 
 async function text(r: UpstreamResponse): Promise<string> {
   let s = "";
