@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // The end-to-end tests drive the real `go` command, the image test builds and
-// runs the container with buildah and podman, and the S3 storage tests run
-// moto's S3-compatible server. This makes sure those
+// runs the container with buildah and podman, the S3 storage tests run
+// moto's S3-compatible server, and the sumdb tests run a Go checksum database
+// built from test/fixtures/sumdb-server. This makes sure those
 // exist before mocha starts: installs system packages with apt-get when
 // running as root (as CI does), otherwise says exactly what is missing; then
-// installs moto into a venv of its own, once.
+// installs moto into a venv of its own and builds the checksum database, once.
 //
 // `check-tools.js --moto-python` checks only what moto needs and prints the
-// venv's python, so test/support/s3-server.ts finds moto where this put it.
+// venv's python, so test/support/s3-server.ts finds moto where this put it;
+// `check-tools.js --sumdb-server` likewise prints the checksum database's
+// binary for test/support/sumdb.ts.
 "use strict";
 const { execFileSync, spawnSync } = require("node:child_process");
+const crypto = require("node:crypto");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
@@ -18,24 +22,31 @@ const MOTO_VERSION = "5.2.5";
 const MOTO_REQUIREMENT = `moto[server]==${MOTO_VERSION}`;
 // Outside the checkout so clean clones and worktrees share one install; named
 // by the version so changing the pin installs afresh.
-const motoVenv = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "modproxy", `moto-venv-${MOTO_VERSION}`);
+const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "modproxy");
+const motoVenv = path.join(cacheDir, `moto-venv-${MOTO_VERSION}`);
 const motoPython = path.join(motoVenv, "bin", "python");
+const SUMDB_SERVER_SOURCE = path.resolve(__dirname, "..", "test", "fixtures", "sumdb-server");
 
 const has = (bin) => spawnSync("sh", ["-c", `command -v ${bin}`], { stdio: "ignore" }).status === 0;
 // Debian ships venv's ensurepip separately (python3-venv); without it `python3 -m venv` fails.
 const hasPythonVenv = () => spawnSync("python3", ["-c", "import ensurepip, venv"], { stdio: "ignore" }).status === 0;
 
 const motoOnly = process.argv.includes("--moto-python");
+const sumdbOnly = process.argv.includes("--sumdb-server");
 const tools = [
   { name: "go", present: () => has("go"), pkgs: ["golang-go"], why: "end-to-end tests run the real go command" },
   { name: "buildah, podman, runc", present: () => ["buildah", "podman", "runc"].every(has), pkgs: ["buildah", "podman", "runc"], why: "the image test builds proxy-app/Dockerfile and runs it" },
   { name: "debootstrap", present: () => has("debootstrap"), pkgs: ["debootstrap"], why: "scripts/seed-base-image.sh makes the Dockerfile's base image where none can be pulled" },
   { name: "python3 with venv", present: hasPythonVenv, pkgs: ["python3", "python3-venv"], why: "S3 storage tests run moto's S3 server from a Python venv" },
-].filter((t) => !motoOnly || t.name.startsWith("python3"));
+].filter((t) => (!motoOnly || t.name.startsWith("python3")) && (!sumdbOnly || t.name === "go"));
 
 ensureSystemTools();
-ensureMotoVenv();
+if (!sumdbOnly) ensureMotoVenv();
 if (motoOnly) process.stdout.write(`${motoPython}\n`);
+if (!motoOnly) {
+  const sumdbServer = ensureSumdbServer();
+  if (sumdbOnly) process.stdout.write(`${sumdbServer}\n`);
+}
 
 function ensureSystemTools() {
   let missing = tools.filter((t) => !t.present());
@@ -77,4 +88,30 @@ function ensureMotoVenv() {
     fs.rmSync(building, { recursive: true, force: true });
     if (!fs.existsSync(motoPython)) throw err;
   }
+}
+
+/** Builds test/fixtures/sumdb-server unless a binary of the same sources exists; returns the binary's path. */
+function ensureSumdbServer() {
+  // Named by a hash of the sources, so editing them (or the x/mod pin) builds afresh.
+  const sources = fs.readdirSync(SUMDB_SERVER_SOURCE).filter((f) => /^(go\.mod|go\.sum|.*\.go)$/.test(f)).sort();
+  const hash = crypto.createHash("sha256");
+  for (const file of sources) hash.update(`${file}\0`).update(fs.readFileSync(path.join(SUMDB_SERVER_SOURCE, file))).update("\0");
+  const binary = path.join(cacheDir, `sumdb-server-${hash.digest("hex").slice(0, 16)}`);
+  if (fs.existsSync(binary)) return binary;
+  console.error(`modproxy: building the test checksum database into ${binary} (once)...`);
+  const building = `${binary}.${process.pid}.tmp`;
+  fs.mkdirSync(cacheDir, { recursive: true });
+  // The user's GOFLAGS, workspace or toolchain switching must not change what gets built;
+  // go.sum pins golang.org/x/mod, fetched through the user's own GOPROXY.
+  const env = { ...process.env, GOFLAGS: "-mod=readonly -buildvcs=false -trimpath", GOWORK: "off", GOTOOLCHAIN: "local", CGO_ENABLED: "0" };
+  try {
+    execFileSync("go", ["build", "-o", building, "."], { cwd: SUMDB_SERVER_SOURCE, env, stdio: ["ignore", 2, 2] });
+  } catch (err) {
+    fs.rmSync(building, { force: true });
+    console.error(`modproxy: could not build ${SUMDB_SERVER_SOURCE} (sumdb tests need it): ${err.message}`);
+    process.exit(1);
+  }
+  // Renamed into place, so a concurrent or interrupted run never leaves half a binary there.
+  fs.renameSync(building, binary);
+  return binary;
 }
