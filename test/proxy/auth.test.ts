@@ -64,7 +64,7 @@ describe("the go command against an HTTPS proxy that needs a token", function ()
     const tokens = path.join(tokensDir, "tokens");
     await fs.writeFile(tokens, "s3cret-for-ci\n");
     const { certFile, keyFile } = await makeLoopbackCertificate(tokensDir);
-    env = await startModproxyOverFixtures({ upstreamTimeoutMs: 5000, authTokensFile: tokens, tlsCertFile: certFile, tlsKeyFile: keyFile });
+    env = await startModproxyOverFixtures({ upstreamTimeoutMs: 5000, config: { authTokensFile: tokens, tlsCertFile: certFile, tlsKeyFile: keyFile } });
     assert.match(env.proxy.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     go = await createGoSandbox(env.proxy.url, { SSL_CERT_FILE: certFile });
   });

@@ -43,7 +43,7 @@ describe("modules matching GONOPROXY", function () {
   afterEach(async () => env?.stop());
 
   it("are never asked of an upstream, and are answered 404 so clients fall through to their own direct", async function () {
-    env = await startModproxyOverFixtures({ upstreamTimeoutMs: 5000, goPrivate: "example.com/fixture/app-*" });
+    env = await startModproxyOverFixtures({ upstreamTimeoutMs: 5000, config: { goPrivate: "example.com/fixture/app-*" } });
     for (const file of [`/${PRIVATE}/@v/list`, `/${PRIVATE}/@v/v1.0.0.info`, `/${PRIVATE}/@v/v1.0.0.mod`, `/${PRIVATE}/@v/v1.0.0.zip`, `/${PRIVATE}/@latest`]) {
       const r = await rawRequest(env.proxy.url, file);
       assert.equal(r.status, 404, file);
@@ -54,7 +54,7 @@ describe("modules matching GONOPROXY", function () {
   });
 
   it("follow GONOPROXY over GOPRIVATE, as the go command does", async function () {
-    env = await startModproxyOverFixtures({ upstreamTimeoutMs: 5000, goPrivate: PRIVATE, goNoProxy: "none" });
+    env = await startModproxyOverFixtures({ upstreamTimeoutMs: 5000, config: { goPrivate: PRIVATE, goNoProxy: "none" } });
     assert.equal((await rawRequest(env.proxy.url, `/${PRIVATE}/@v/list`)).status, 200);
   });
 });

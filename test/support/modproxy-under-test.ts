@@ -2,6 +2,7 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { RunningProxy, startProxy } from "../../proxy-app/src/app";
+import { ProxyConfig } from "../../proxy-app/src/config";
 import { buildGoproxyTree, GoproxyTree } from "./goproxy-tree";
 import { startStaticServer, StaticServer } from "./static-server";
 
@@ -23,16 +24,10 @@ export interface ModproxyOverFixtures {
 
 export interface ModproxyOptions {
   upstreamTimeoutMs: number;
-  /** Client token file; by default the proxy needs no authentication. */
-  authTokensFile?: string;
-  /** GOPRIVATE and GONOPROXY patterns of the proxy; by default none. */
-  goPrivate?: string;
-  goNoProxy?: string;
-  /** Certificate and key to serve HTTPS with; by default plain HTTP. */
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
   /** The proxy's upstream setting given the fixture upstream's URL; by default just that URL. */
   upstreamList?: (fixtureUrl: string) => string;
+  /** Further settings (auth, TLS, GOPRIVATE, GOSUMDB...); by default none. */
+  config?: Partial<ProxyConfig>;
 }
 
 export async function startModproxyOverFixtures(options: ModproxyOptions): Promise<ModproxyOverFixtures> {
@@ -41,7 +36,7 @@ export async function startModproxyOverFixtures(options: ModproxyOptions): Promi
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-e2e-"));
   const storageDir = path.join(root, "storage");
   await fs.mkdir(storageDir);
-  const proxy = await startProxy({ host: "127.0.0.1", port: 0, storageDir, upstream: options.upstreamList?.(upstream.url) ?? upstream.url, upstreamTimeoutMs: options.upstreamTimeoutMs, authTokensFile: options.authTokensFile, tlsCertFile: options.tlsCertFile, tlsKeyFile: options.tlsKeyFile, goPrivate: options.goPrivate, goNoProxy: options.goNoProxy });
+  const proxy = await startProxy({ host: "127.0.0.1", port: 0, storageDir, upstream: options.upstreamList?.(upstream.url) ?? upstream.url, upstreamTimeoutMs: options.upstreamTimeoutMs, ...options.config });
   let upstreamStopped: Promise<void> | undefined;
   const stopUpstream = () => (upstreamStopped ??= upstream.close());
   return {
