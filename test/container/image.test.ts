@@ -76,6 +76,11 @@ describe("the modproxy container image", function () {
     assert.equal(await podman(["exec", container, "node", "-e", "process.stdout.write(String(process.getuid()))"]), "65532");
   });
 
+  it("carries the go toolchain and git it fetches private modules with", async function () {
+    assert.match(await podman(["exec", container, "go", "version"]), /^go version go\d+\.\d+/);
+    assert.match(await podman(["exec", container, "git", "--version"]), /^git version /);
+  });
+
   it("serves the go command with the fixture's hashes from a read-only root file system", async function () {
     const result = await go.runOk(["mod", "download", "-json", ...tree.allVersions]);
     assertDownloadedSums(tree, parseJsonStream<DownloadedModule>(result.stdout), tree.allVersions);
