@@ -221,8 +221,8 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     if (upstream !== "") {
         try {
             for (const { target } of parseUpstreamList(upstream)) {
-                if (target !== "off" && !target.startsWith("https://")) {
-                    r.problems.push(`modproxy:upstream entries must be https:// URLs (got "${target}")`);
+                if (target !== "off" && target !== "direct" && !target.startsWith("https://")) {
+                    r.problems.push(`modproxy:upstream entries must be https:// URLs, "direct" or "off" (got "${target}")`);
                 }
             }
         } catch (err) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The end-to-end tests drive the real `go` command, the image test builds and
+// The end-to-end tests drive the real `go` command (and git, for private
+// modules), the image test builds and
 // runs the container with buildah and podman, the S3 storage tests run
 // moto's S3-compatible server, and the sumdb tests run a Go checksum database
 // built from test/fixtures/sumdb-server. This makes sure those
@@ -35,6 +36,7 @@ const motoOnly = process.argv.includes("--moto-python");
 const sumdbOnly = process.argv.includes("--sumdb-server");
 const tools = [
   { name: "go", present: () => has("go"), pkgs: ["golang-go"], why: "end-to-end tests run the real go command" },
+  { name: "git", present: () => has("git"), pkgs: ["git"], why: "private-module tests serve repositories with git http-backend, which the proxy's go command fetches with git" },
   { name: "buildah, podman, runc", present: () => ["buildah", "podman", "runc"].every(has), pkgs: ["buildah", "podman", "runc"], why: "the image test builds proxy-app/Dockerfile and runs it" },
   { name: "debootstrap", present: () => has("debootstrap"), pkgs: ["debootstrap"], why: "scripts/seed-base-image.sh makes the Dockerfile's base image where none can be pulled" },
   { name: "python3 with venv", present: hasPythonVenv, pkgs: ["python3", "python3-venv"], why: "S3 storage tests run moto's S3 server from a Python venv" },

@@ -13,7 +13,17 @@ import { HttpProxyUpstream } from "./upstream/http-proxy";
 import { Upstream } from "./upstream/upstream";
 import { createRequestHandler } from "./server";
 import { storageFromConfig } from "./storage/from-config";
-import { upstreamFromList } from "./upstream/chain";
+import { listsDirect, upstreamFromList } from "./upstream/chain";
+import { GoDirectUpstream } from "./upstream/go-direct";
+
+/** How the proxy is run beyond its configuration. */
+export interface StartOptions {
+  /** Added to the go command's environment for version control fetches (e.g. GIT_CONFIG_* url rewrites). */
+  directEnv?: Record<string, string>;
+}
+
+/** MODPROXY_DIRECT_TIMEOUT's default, for callers that build a ProxyConfig themselves. */
+const DEFAULT_DIRECT_TIMEOUT_MS = 5 * 60_000;
 
 export interface RunningProxy {
   /** Base URL to put in GOPROXY, e.g. "http://127.0.0.1:3000". */
@@ -24,14 +34,15 @@ export interface RunningProxy {
 }
 
 /** Wires storage, upstreams and the HTTP server together and starts listening. */
-export async function startProxy(config: ProxyConfig, log: (msg: string) => void = () => {}): Promise<RunningProxy> {
+export async function startProxy(config: ProxyConfig, log: (msg: string) => void = () => {}, options: StartOptions = {}): Promise<RunningProxy> {
   const auth = config.authTokensFile === undefined ? undefined : await TokenAuthenticator.fromFile(config.authTokensFile);
   const storage = await storageFromConfig(config);
-  const upstream = upstreamFromList(config.upstream, config.upstreamTimeoutMs);
-  const metrics = new ProxyMetrics();
   // As in the go command, GONOPROXY defaults to GOPRIVATE.
   const noProxy = new ModulePatterns(config.goNoProxy ?? config.goPrivate ?? "");
-  const service = new ModuleService(storage, upstream, metrics, log, noProxy);
+  const direct = noProxy.isEmpty() && !listsDirect(config.upstream) ? undefined : await goDirectFromConfig(config, options);
+  const upstream = upstreamFromList(config.upstream, config.upstreamTimeoutMs, direct);
+  const metrics = new ProxyMetrics();
+  const service = new ModuleService(storage, upstream, metrics, log, direct && { noProxy, upstream: direct });
   const sumdb = new SumdbService(storage, sumdbSettings(config, upstream), metrics, log);
   const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth });
   const tls = config.tlsCertFile && config.tlsKeyFile ? await readTlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
@@ -45,6 +56,9 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
       server.off("error", reject);
       resolve();
     });
+  }).catch(async (err: unknown) => {
+    await direct?.close();
+    throw err;
   });
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -55,8 +69,19 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
-      }),
+      }).finally(() => direct?.close()),
   };
+}
+
+function goDirectFromConfig(config: ProxyConfig, options: StartOptions): Promise<GoDirectUpstream> {
+  return GoDirectUpstream.create({
+    timeoutMs: config.directTimeoutMs ?? DEFAULT_DIRECT_TIMEOUT_MS,
+    goPrivate: config.goPrivate,
+    goNoSumDb: config.goNoSumDb,
+    goSumDb: config.goSumDb,
+    vcsCredentialsFile: config.vcsCredentialsFile,
+    extraEnv: options.directEnv,
+  });
 }
 
 /** GOSUMDB with a URL is reached there; any other database through the upstream proxies, as the go command would. */

@@ -13,6 +13,10 @@ export interface ProxyConfig {
   /** GOPROXY-syntax list of upstream proxies. */
   upstream: string;
   upstreamTimeoutMs: number;
+  /** Upper bound on one go command run fetching from version control. */
+  directTimeoutMs?: number;
+  /** .netrc-format credentials for version control hosts, used by direct fetches. */
+  vcsCredentialsFile?: string;
   /** Where modules are cached; absent means disk, so callers that only give storageDir keep working. */
   storage?: StorageKind;
   s3Bucket?: string;
@@ -62,10 +66,18 @@ export const SETTINGS: readonly Setting[] = [
     key: "upstream",
     env: "MODPROXY_UPSTREAM",
     flag: "--upstream",
-    description: 'upstream proxies in GOPROXY syntax: "," falls through on 404/410, "|" on any error, "off" stops',
+    description: 'upstream proxies in GOPROXY syntax: "," falls through on 404/410, "|" on any error, "off" stops, "direct" fetches from version control with the go command',
     defaultText: "the go command's own default proxy (from the installed toolchain's go.env)",
   },
   { key: "upstreamTimeoutMs", env: "MODPROXY_UPSTREAM_TIMEOUT", flag: "--upstream-timeout", description: "upper bound on connecting to an upstream and on each silence while reading (Go duration)", default: "30s" },
+  { key: "directTimeoutMs", env: "MODPROXY_DIRECT_TIMEOUT", flag: "--direct-timeout", description: "upper bound on one go command run fetching from version control (direct and GONOPROXY modules), clones included (Go duration)", default: "5m" },
+  {
+    key: "vcsCredentialsFile",
+    env: "MODPROXY_VCS_CREDENTIALS_FILE",
+    flag: "--vcs-credentials-file",
+    description: ".netrc-format file of credentials for version control hosts, used when fetching direct and GONOPROXY modules",
+    defaultText: "none: version control hosts are reached without credentials",
+  },
   {
     key: "authTokensFile",
     env: "MODPROXY_AUTH_TOKENS_FILE",
@@ -78,7 +90,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "goNoProxy",
     env: "GONOPROXY",
     flag: "--gonoproxy",
-    description: "modules never sent to an upstream (answered from storage or 404, so clients fall through to their own direct), as the go command reads it",
+    description: "modules never sent to an upstream proxy: fetched from version control with the go command (as GOPROXY=direct would), as the go command reads it",
     defaultText: "GOPRIVATE",
   },
   {
@@ -110,16 +122,9 @@ const schema = z
         ctx.addIssue({ code: "custom", message: (err as Error).message });
       }
     }),
-    upstreamTimeoutMs: z.string().transform((value, ctx) => {
-      try {
-        const ms = parseGoDuration(value);
-        if (ms < 1) ctx.addIssue({ code: "custom", message: "must be at least 1ms" });
-        return ms;
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
+    upstreamTimeoutMs: z.string().transform(toMilliseconds),
+    directTimeoutMs: z.string().transform(toMilliseconds),
+    vcsCredentialsFile: z.string().optional(),
     storage: z.enum(STORAGE_KINDS, { error: `must be ${STORAGE_KINDS.map((k) => `"${k}"`).join(" or ")}` }),
     s3Bucket: z
       .string()
@@ -190,6 +195,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof P
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   return parsed.data;
+}
+
+function toMilliseconds(value: string, ctx: z.RefinementCtx): number {
+  try {
+    const ms = parseGoDuration(value);
+    if (ms < 1) ctx.addIssue({ code: "custom", message: "must be at least 1ms" });
+    return ms;
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    return z.NEVER;
+  }
 }
 
 function checkPatterns(value: string, ctx: z.RefinementCtx): void {

@@ -25,8 +25,11 @@ export class ModuleService {
     private readonly upstream: Upstream,
     private readonly metrics: ProxyMetrics,
     private readonly log: (msg: string) => void = () => {},
-    /** Modules that must never reach an upstream (GONOPROXY): their paths would leak private names. */
-    private readonly noProxy: ModulePatterns = new ModulePatterns(""),
+    /**
+     * Modules that must never reach an upstream proxy (GONOPROXY), as their
+     * paths would leak private names, and where they come from instead.
+     */
+    private readonly privateRoute?: { noProxy: ModulePatterns; upstream: Upstream },
   ) {}
 
   async versionFile(req: VersionFileRequest): Promise<Artifact> {
@@ -112,11 +115,9 @@ export class ModuleService {
     return [...versions];
   }
 
-  /** The upstream chain, unless the module is one that must stay off upstreams. */
+  /** The upstream chain, unless the module is one that must stay off upstream proxies. */
   private fetchUpstream(req: ModuleRequest, path: string): Promise<UpstreamResponse> {
-    if (this.noProxy.matches(req.module)) {
-      return Promise.reject(new LookupDisabledError(`${req.module} matches GONOPROXY (${this.noProxy.source}): it is never sent to an upstream`));
-    }
+    if (this.privateRoute?.noProxy.matches(req.module)) return this.privateRoute.upstream.fetch(path);
     return this.upstream.fetch(path);
   }
 

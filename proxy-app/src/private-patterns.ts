@@ -52,6 +52,11 @@ export class ModulePatterns {
       .map((p) => ({ elements: p.replace(/\/+$/, "").split("/").length, regex: globToRegex(p.replace(/\/+$/, "")) }));
   }
 
+  /** True when nothing can match: no patterns, or only "none" (how GONOPROXY=none overrides GOPRIVATE). */
+  isEmpty(): boolean {
+    return this.source.split(",").every((p) => p.trim() === "" || p.trim() === "none");
+  }
+
   /** True when some pattern matches a leading part of the module path. */
   matches(modulePath: string): boolean {
     const elems = modulePath.split("/");

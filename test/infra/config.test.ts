@@ -57,9 +57,9 @@ describe("parseConfig", () => {
         assert.strictEqual(parse({ "modproxy:replicas": "1" }).replicas, 1);
     });
 
-    it("rejects plain-HTTP upstreams and what the proxy itself would refuse", () => {
-        assert.match(problemsOf({ "modproxy:upstream": "https://a.example|http://b.example" }).join(), /must be https:\/\/ URLs \(got "http:\/\/b\.example"\)/);
-        assert.match(problemsOf({ "modproxy:upstream": "https://a.example,direct" }).join(), /modproxy:upstream: .*"direct".*not supported/);
+    it("rejects plain-HTTP upstreams and what the proxy itself would refuse, and accepts direct", () => {
+        assert.match(problemsOf({ "modproxy:upstream": "https://a.example|http://b.example" }).join(), /must be https:\/\/ URLs, "direct" or "off" \(got "http:\/\/b\.example"\)/);
+        assert.strictEqual(parse({ "modproxy:upstream": "https://a.example,direct" }).upstream, "https://a.example,direct");
         assert.match(problemsOf({ "modproxy:upstream": "https://a.example,,https://b.example" }).join(), /modproxy:upstream: .*empty entry/);
     });
 

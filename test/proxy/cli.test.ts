@@ -24,10 +24,10 @@ describe("modproxy command", () => {
 
   it("refuses bad configuration with exit code 2, naming the value, and creates no storage", () => {
     const storage = path.join(dir, "never");
-    const r = node(["serve", "--storage-dir", storage], { MODPROXY_UPSTREAM: "direct", PORT: "http" });
+    const r = node(["serve", "--storage-dir", storage], { MODPROXY_UPSTREAM: "ftp://a.example", PORT: "http" });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /PORT \(--port\) = "http"/);
-    assert.match(r.stderr, /MODPROXY_UPSTREAM \(--upstream\) = "direct"/);
+    assert.match(r.stderr, /MODPROXY_UPSTREAM \(--upstream\) = "ftp:\/\/a.example"/);
     assert.equal(spawnSync("test", ["-e", storage]).status, 1);
   });
 
@@ -70,5 +70,21 @@ describe("modproxy command start-up checks of files", () => {
     const r2 = node(["serve", "--port", "0", "--upstream", "off", "--storage-dir", path.join(dir, "d"), "--tls-cert-file", path.join(dir, "cert.pem"), "--tls-key-file", path.join(dir, "key.pem")]);
     assert.equal(r2.status, 2);
     assert.match(r2.stderr, /do not make a usable pair/);
+  });
+
+  it("refuses fetching from version control without go or git on PATH, or with an unreadable credentials file", async () => {
+    const which = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { encoding: "utf8" }).stdout.trim();
+    const serve = (env: NodeJS.ProcessEnv, extra: string[] = []) => node(["serve", "--port", "0", "--upstream", "off", "--storage-dir", path.join(dir, "d"), ...extra], env);
+    for (const [present, missing] of [["git", "go"], ["go", "git"]]) {
+      const bin = path.join(dir, `only-${present}`);
+      await fs.mkdir(bin);
+      await fs.symlink(which(present), path.join(bin, present));
+      const r = serve({ PATH: bin, GOPRIVATE: "git.example.test" });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`needs ${missing} on PATH`));
+    }
+    const r = serve({ GOPRIVATE: "git.example.test" }, ["--vcs-credentials-file", path.join(dir, "no-such-netrc")]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /cannot read the VCS credentials file .*no-such-netrc/);
   });
 });

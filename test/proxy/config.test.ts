@@ -11,12 +11,21 @@ describe("proxy configuration", () => {
     assert.equal(c.host, "0.0.0.0");
     assert.equal(c.storageDir, "./data");
     assert.equal(c.upstreamTimeoutMs, 30_000);
+    assert.equal(c.directTimeoutMs, 300_000);
+    assert.equal(c.vcsCredentialsFile, undefined);
     assert.match(c.upstream, /^https:\/\//);
     assert.doesNotMatch(c.upstream, /direct|off/);
   });
 
   it("reads environment variables and lets flags win", () => {
-    const env = { PORT: "8080", MODPROXY_STORAGE_DIR: "/var/cache/mods", MODPROXY_UPSTREAM: "https://a.example|https://b.example", MODPROXY_UPSTREAM_TIMEOUT: "1m30s" };
+    const env = {
+      PORT: "8080",
+      MODPROXY_STORAGE_DIR: "/var/cache/mods",
+      MODPROXY_UPSTREAM: "https://a.example|https://b.example",
+      MODPROXY_UPSTREAM_TIMEOUT: "1m30s",
+      MODPROXY_DIRECT_TIMEOUT: "10m",
+      MODPROXY_VCS_CREDENTIALS_FILE: "/etc/modproxy/vcs/netrc",
+    };
     const c = loadConfig(env, { port: "9090" });
     // Unset optional settings are absent or undefined; only what was given or defaulted is compared.
     const defined = Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined));
@@ -28,6 +37,8 @@ describe("proxy configuration", () => {
       s3Prefix: "",
       upstream: "https://a.example|https://b.example",
       upstreamTimeoutMs: 90_000,
+      directTimeoutMs: 600_000,
+      vcsCredentialsFile: "/etc/modproxy/vcs/netrc",
     });
   });
 
@@ -72,11 +83,11 @@ describe("proxy configuration", () => {
 
   it("names every bad value in one error", () => {
     assert.throws(
-      () => loadConfig({ PORT: "70000", MODPROXY_UPSTREAM: "https://a.example,direct", MODPROXY_UPSTREAM_TIMEOUT: "soon" }),
+      () => loadConfig({ PORT: "70000", MODPROXY_UPSTREAM: "https://a.example,ftp://b.example", MODPROXY_UPSTREAM_TIMEOUT: "soon" }),
       (e: Error) =>
         e instanceof ConfigError &&
         /PORT \(--port\) = "70000": must be at most 65535/.test(e.message) &&
-        /MODPROXY_UPSTREAM \(--upstream\) = "https:\/\/a.example,direct": .*"direct"/.test(e.message) &&
+        /MODPROXY_UPSTREAM \(--upstream\) = "https:\/\/a.example,ftp:\/\/b.example": .*http or https/.test(e.message) &&
         /MODPROXY_UPSTREAM_TIMEOUT \(--upstream-timeout\) = "soon": "soon" is not a duration/.test(e.message),
     );
     assert.throws(() => loadConfig({ PORT: "12ab" }), /PORT \(--port\) = "12ab": must be a whole number/);

@@ -12,13 +12,17 @@ describe("upstream list parser (GOPROXY syntax)", () => {
       { target: "off", fallThroughOnError: false },
     ]);
     assert.deepEqual(parseUpstreamList(" http://127.0.0.1:8080/go "), [{ target: "http://127.0.0.1:8080/go", fallThroughOnError: false }]);
+    assert.deepEqual(parseUpstreamList("https://a.example|direct"), [
+      { target: "https://a.example", fallThroughOnError: true },
+      { target: "direct", fallThroughOnError: false },
+    ]);
   });
 
   const bad: Record<string, RegExp> = {
     "": /empty/,
     "https://a.example,,https://b.example": /empty entry/,
     "https://a.example,": /empty entry/,
-    "https://a.example,direct": /"direct".*not supported/,
+    "https://a.example,dirct": /"dirct" is not a URL/,
     "ftp://a.example": /http or https/,
     "not a url": /not a URL/,
     "https://a.example/?x=1": /query/,

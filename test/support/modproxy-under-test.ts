@@ -28,6 +28,8 @@ export interface ModproxyOptions {
   upstreamList?: (fixtureUrl: string) => string;
   /** Further settings (auth, TLS, GOPRIVATE, GOSUMDB...); by default none. */
   config?: Partial<ProxyConfig>;
+  /** Environment added to the proxy's go command when it fetches from version control. */
+  directEnv?: Record<string, string>;
 }
 
 export async function startModproxyOverFixtures(options: ModproxyOptions): Promise<ModproxyOverFixtures> {
@@ -36,7 +38,7 @@ export async function startModproxyOverFixtures(options: ModproxyOptions): Promi
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-e2e-"));
   const storageDir = path.join(root, "storage");
   await fs.mkdir(storageDir);
-  const proxy = await startProxy({ host: "127.0.0.1", port: 0, storageDir, upstream: options.upstreamList?.(upstream.url) ?? upstream.url, upstreamTimeoutMs: options.upstreamTimeoutMs, ...options.config });
+  const proxy = await startProxy({ host: "127.0.0.1", port: 0, storageDir, upstream: options.upstreamList?.(upstream.url) ?? upstream.url, upstreamTimeoutMs: options.upstreamTimeoutMs, ...options.config }, undefined, { directEnv: options.directEnv });
   let upstreamStopped: Promise<void> | undefined;
   const stopUpstream = () => (upstreamStopped ??= upstream.close());
   return {

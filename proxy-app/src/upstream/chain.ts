@@ -3,7 +3,7 @@ import { LookupDisabledError, NotFoundError, Upstream, UpstreamResponse } from "
 
 /** One entry of a GOPROXY-style list and how a failure of it is treated. */
 export interface UpstreamListEntry {
-  /** A proxy URL, or "off". */
+  /** A proxy URL, "direct" (version control, through the go command) or "off". */
   target: string;
   /** True when a "|" follows the entry: fall through on any error, not only 404/410. */
   fallThroughOnError: boolean;
@@ -13,8 +13,8 @@ export class UpstreamListError extends Error {}
 
 /**
  * Parses a list in GOPROXY syntax: entries separated by "," (next entry only
- * after a 404/410) or "|" (next entry after any error). "off" forbids lookups.
- * "direct" is refused: fetching straight from version control is not built yet.
+ * after a 404/410) or "|" (next entry after any error). "off" forbids lookups;
+ * "direct" fetches from version control.
  */
 export function parseUpstreamList(list: string): UpstreamListEntry[] {
   const entries: UpstreamListEntry[] = [];
@@ -25,12 +25,7 @@ export function parseUpstreamList(list: string): UpstreamListEntry[] {
     if (target === "") {
       throw new UpstreamListError(`upstream list "${list}" has an empty entry`);
     }
-    if (target === "direct") {
-      throw new UpstreamListError(
-        `upstream list "${list}": "direct" (fetching from version control) is not supported; list proxy URLs, optionally ending in "off"`,
-      );
-    }
-    if (target !== "off") {
+    if (target !== "off" && target !== "direct") {
       let url: URL;
       try {
         url = new URL(target);
@@ -80,12 +75,23 @@ export class UpstreamChain implements Upstream {
   }
 }
 
-/** Builds the chain for a GOPROXY-style list; `timeoutMs` applies to every request. */
-export function upstreamFromList(list: string, timeoutMs: number): UpstreamChain {
+/** True when the list has a "direct" entry, which needs the go command. */
+export function listsDirect(list: string): boolean {
+  return parseUpstreamList(list).some((e) => e.target === "direct");
+}
+
+/**
+ * Builds the chain for a GOPROXY-style list; `timeoutMs` applies to every
+ * proxy request, `direct` answers "direct" entries.
+ */
+export function upstreamFromList(list: string, timeoutMs: number, direct?: Upstream): UpstreamChain {
   return new UpstreamChain(
-    parseUpstreamList(list).map(({ target, fallThroughOnError }) => ({
-      upstream: target === "off" ? new DisabledUpstream() : new HttpProxyUpstream(target, timeoutMs),
-      fallThroughOnError,
-    })),
+    parseUpstreamList(list).map(({ target, fallThroughOnError }) => {
+      if (target === "direct" && direct === undefined) throw new UpstreamListError(`upstream list "${list}" has "direct" but no direct upstream was given`);
+      return {
+        upstream: target === "off" ? new DisabledUpstream() : target === "direct" ? (direct as Upstream) : new HttpProxyUpstream(target, timeoutMs),
+        fallThroughOnError,
+      };
+    }),
   );
 }
