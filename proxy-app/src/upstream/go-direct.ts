@@ -7,7 +7,7 @@ import { encodeCase } from "../module-path";
 import { parseModuleRequest } from "../protocol";
 import { NotFoundError, Upstream, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "./upstream";
 
-/** The go command or git is missing where direct fetching needs it. */
+/** Direct fetching cannot work: go or git is missing, or the credentials file cannot be read. */
 export class GoDirectSetupError extends Error {}
 
 export interface GoDirectOptions {
@@ -204,7 +204,11 @@ export class GoDirectUpstream implements Upstream {
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        process.kill(-(child.pid as number), "SIGKILL");
+        try {
+          process.kill(-(child.pid as number), "SIGKILL");
+        } catch {
+          // Already gone: "close" follows.
+        }
       }, this.timeoutMs);
       child.on("error", (err) => {
         clearTimeout(timer);
@@ -228,8 +232,12 @@ export class GoDirectUpstream implements Upstream {
   }
 }
 
-/** The go command's words for a module or version that does not exist (or cannot be found by any protocol). */
-const NOT_FOUND = /not found|unknown revision|invalid version|no matching versions|no secure protocol found|unrecognized import path|does not contain package|no such host/i;
+/**
+ * The go command's words for a module or version that does not exist. "No
+ * secure protocol found" is also what it says when the host refuses the
+ * credentials: like a proxy hiding a private repository, that is a 404.
+ */
+const NOT_FOUND = /not found|unknown revision|invalid version|no matching versions|no secure protocol found|unrecognized import path/i;
 
 function goFailure(module: string, output: { stdout: string; stderr: string }): Error {
   // `go mod download -json` reports a failure in its JSON; go list on stderr.
