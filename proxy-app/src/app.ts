@@ -77,7 +77,7 @@ function goDirectFromConfig(config: ProxyConfig, options: StartOptions): Promise
   return GoDirectUpstream.create({
     timeoutMs: config.directTimeoutMs ?? DEFAULT_DIRECT_TIMEOUT_MS,
     goPrivate: config.goPrivate,
-    goNoSumDb: config.goNoSumDb,
+    goNoSumDb: noSumDbPatterns(config),
     goSumDb: config.goSumDb,
     vcsCredentialsFile: config.vcsCredentialsFile,
     extraEnv: options.directEnv,
@@ -94,8 +94,17 @@ function sumdbSettings(config: ProxyConfig, upstream: Upstream): SumdbSettings {
   return {
     onlyName: named?.name,
     route: (name) => (direct && name === named?.name ? direct : viaUpstreams),
-    noSumDb: new ModulePatterns(config.goNoSumDb ?? config.goPrivate ?? ""),
+    noSumDb: new ModulePatterns(noSumDbPatterns(config)),
   };
+}
+
+/**
+ * GONOSUMDB as the go command reads it (defaulting to GOPRIVATE), widened by
+ * GONOPROXY: a module kept off the upstream proxies must not have its name
+ * sent to a checksum database either.
+ */
+function noSumDbPatterns(config: ProxyConfig): string {
+  return [config.goNoSumDb ?? config.goPrivate, config.goNoProxy].filter((p) => p !== undefined && p !== "").join(",");
 }
 
 export class TlsFileError extends Error {}

@@ -100,7 +100,7 @@ export const SETTINGS: readonly Setting[] = [
     description: 'the checksum database served under /sumdb/, as "name", "name+key" or "name+key url" (with a URL it is reached there, else through the upstreams); "off" is refused',
     defaultText: "any database the upstreams serve",
   },
-  { key: "goNoSumDb", env: "GONOSUMDB", flag: "--gonosumdb", description: "modules never looked up in the checksum database, so their names stay inside", defaultText: "GOPRIVATE" },
+  { key: "goNoSumDb", env: "GONOSUMDB", flag: "--gonosumdb", description: "modules never looked up in the checksum database, so their names stay inside (GONOPROXY modules never are either)", defaultText: "GOPRIVATE" },
   { key: "tlsCertFile", env: "MODPROXY_TLS_CERT_FILE", flag: "--tls-cert-file", description: "PEM certificate chain to serve HTTPS with (with MODPROXY_TLS_KEY_FILE)", defaultText: "none: plain HTTP, for TLS ending at a load balancer" },
   { key: "tlsKeyFile", env: "MODPROXY_TLS_KEY_FILE", flag: "--tls-key-file", description: "PEM private key of that certificate", defaultText: "none" },
 ];

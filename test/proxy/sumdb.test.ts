@@ -9,6 +9,8 @@ import { ModulePatterns } from "../../proxy-app/src/private-patterns";
 import { DiskStorage } from "../../proxy-app/src/storage/disk";
 import { GoSumDbError, parseGoSumDb, parseSumdbRequest, SumdbService } from "../../proxy-app/src/sumdb";
 import { LookupDisabledError, NotFoundError, UpstreamError } from "../../proxy-app/src/upstream/upstream";
+import { startModproxyOverFixtures, ModproxyOverFixtures } from "../support/modproxy-under-test";
+import { rawRequest } from "../support/raw-http";
 import { ScriptedUpstream } from "../support/scripted-upstream";
 
 async function text(body: Readable | Buffer): Promise<string> {
@@ -92,5 +94,18 @@ describe("SumdbService", () => {
   it("passes a database's 404 on, so the go command goes to the database itself", async () => {
     const s = service(new ScriptedUpstream("up", () => new NotFoundError("no sumdb here")));
     await assert.rejects(s.serve(parseSumdbRequest("sum.example.com/supported")), NotFoundError);
+  });
+});
+
+describe("a proxy given only GONOPROXY", function () {
+  let env: ModproxyOverFixtures | undefined;
+  afterEach(async () => env?.stop());
+
+  it("does not look those modules up in a checksum database either", async function () {
+    env = await startModproxyOverFixtures({ upstreamTimeoutMs: 5000, config: { goNoProxy: "example.com/fixture/app-lib" } });
+    const r = await rawRequest(env.proxy.url, "/sumdb/sum.example.com/lookup/example.com/fixture/app-lib@v1.0.0");
+    assert.equal(r.status, 404);
+    assert.match(r.body.toString(), /matches GONOSUMDB \(example\.com\/fixture\/app-lib\)/);
+    assert.deepEqual(env.upstream.requests, [], "nothing about the module reached the upstream");
   });
 });
