@@ -131,7 +131,9 @@ async function main(): Promise<void> {
       console.log(`zip hit (disk -> client)          ${(hitBytes / 1024 / 1024 / hitSecs).toFixed(0)} MiB/s`);
       console.log(`proxy RSS idle                    ${idleRss.toFixed(0)} MiB`);
       console.log(`proxy peak RSS after miss / hit   ${peakAfterMiss.toFixed(0)} / ${peakAfterHit.toFixed(0)} MiB (zip is ${ZIP_MIB} MiB)`);
-      console.log(`cached .mod, 8 concurrent         ${(latencies.length / totalSecs).toFixed(0)} req/s, p50 ${pct(50)} ms, p99 ${pct(99)} ms over ${latencies.length} requests`);
+      console.log(
+        `cached .mod, 8 concurrent         ${(latencies.length / totalSecs).toFixed(0)} req/s, p50 ${pct(50)} ms, p99 ${pct(99)} ms over ${latencies.length} requests`,
+      );
       if (peakAfterHit - idleRss > ZIP_MIB / 2) {
         console.error(`FAIL: peak RSS grew by ${(peakAfterHit - idleRss).toFixed(0)} MiB moving a ${ZIP_MIB} MiB zip: it is being buffered`);
         process.exitCode = 1;

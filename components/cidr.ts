@@ -1,47 +1,47 @@
 /** IPv4 CIDR arithmetic, so subnet ranges are known at plan time instead of being left to the cloud. */
 
 export interface Cidr {
-    /** The network address as an unsigned 32-bit integer. */
-    readonly base: number;
-    readonly prefix: number;
+  /** The network address as an unsigned 32-bit integer. */
+  readonly base: number;
+  readonly prefix: number;
 }
 
 function toCidrString(base: number, prefix: number): string {
-    return `${[24, 16, 8, 0].map((shift) => (base >>> shift) & 0xff).join(".")}/${prefix}`;
+  return `${[24, 16, 8, 0].map((shift) => (base >>> shift) & 0xff).join(".")}/${prefix}`;
 }
 
 /** Parses "a.b.c.d/n"; throws on anything that is not a canonical IPv4 network. */
 export function parseCidr(cidr: string): Cidr {
-    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-    const octets = match ? match.slice(1, 5).map(Number) : [];
-    const prefix = match ? Number(match[5]) : NaN;
-    if (!match || octets.some((octet) => octet > 255) || prefix > 32) {
-        throw new Error(`"${cidr}" is not an IPv4 CIDR such as 10.0.0.0/16`);
-    }
-    const base = octets.reduce((acc, octet) => acc * 256 + octet, 0);
-    const hostBits = 2 ** (32 - prefix);
-    if (base % hostBits !== 0) {
-        throw new Error(`"${cidr}" has host bits set; did you mean ${toCidrString(base - (base % hostBits), prefix)}?`);
-    }
-    return { base, prefix };
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  const octets = match ? match.slice(1, 5).map(Number) : [];
+  const prefix = match ? Number(match[5]) : NaN;
+  if (!match || octets.some((octet) => octet > 255) || prefix > 32) {
+    throw new Error(`"${cidr}" is not an IPv4 CIDR such as 10.0.0.0/16`);
+  }
+  const base = octets.reduce((acc, octet) => acc * 256 + octet, 0);
+  const hostBits = 2 ** (32 - prefix);
+  if (base % hostBits !== 0) {
+    throw new Error(`"${cidr}" has host bits set; did you mean ${toCidrString(base - (base % hostBits), prefix)}?`);
+  }
+  return { base, prefix };
 }
 
 /** The `index`-th subnet of `cidr` that is `newBits` longer, like Terraform's cidrsubnet(). */
 export function subnetCidr(cidr: string, newBits: number, index: number): string {
-    const { base, prefix } = parseCidr(cidr);
-    const subnetPrefix = prefix + newBits;
-    if (subnetPrefix > 28 || index < 0 || index >= 2 ** newBits) {
-        throw new Error(`cannot carve subnet ${index} of /${subnetPrefix} out of ${cidr}`);
-    }
-    return toCidrString(base + index * 2 ** (32 - subnetPrefix), subnetPrefix);
+  const { base, prefix } = parseCidr(cidr);
+  const subnetPrefix = prefix + newBits;
+  if (subnetPrefix > 28 || index < 0 || index >= 2 ** newBits) {
+    throw new Error(`cannot carve subnet ${index} of /${subnetPrefix} out of ${cidr}`);
+  }
+  return toCidrString(base + index * 2 ** (32 - subnetPrefix), subnetPrefix);
 }
 
 const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map(parseCidr);
 
 /** True when `cidr` lies entirely inside one of the RFC 1918 private ranges. */
 export function isPrivateCidr(cidr: string): boolean {
-    const inner = parseCidr(cidr);
-    return PRIVATE_RANGES.some(
-        (outer) => inner.prefix >= outer.prefix && Math.floor(inner.base / 2 ** (32 - outer.prefix)) === outer.base / 2 ** (32 - outer.prefix),
-    );
+  const inner = parseCidr(cidr);
+  return PRIVATE_RANGES.some(
+    (outer) => inner.prefix >= outer.prefix && Math.floor(inner.base / 2 ** (32 - outer.prefix)) === outer.base / 2 ** (32 - outer.prefix),
+  );
 }

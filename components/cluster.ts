@@ -4,29 +4,29 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceRole } from "./iam";
 
 export interface ClusterArgs {
-    /** The EKS cluster's name (also names its log group, which must exist before the cluster writes to it). */
-    readonly clusterName: string;
-    readonly region: string;
-    readonly vpcId: pulumi.Input<string>;
-    /** Private subnets for the control plane ENIs and the nodes. */
-    readonly privateSubnetIds: pulumi.Input<string>[];
-    /** Kubernetes minor version. @default "1.33" */
-    readonly kubernetesVersion?: string;
-    /** CIDRs allowed to reach the public API endpoint; empty keeps the endpoint private only. 0.0.0.0/0 is refused. @default [] */
-    readonly publicAccessCidrs?: readonly string[];
-    /** @default "m6i.large" */
-    readonly nodeInstanceType?: string;
-    /** @default 2 */
-    readonly nodeMinSize?: number;
-    /** @default 3 */
-    readonly nodeDesiredSize?: number;
-    /** @default 6 */
-    readonly nodeMaxSize?: number;
-    /** Days to keep control-plane logs. @default 365 */
-    readonly logRetentionDays?: number;
-    /** Write Kubernetes manifests to this directory instead of applying them (GitOps). @default unset */
-    readonly renderYamlToDirectory?: string;
-    readonly tags?: Record<string, string>;
+  /** The EKS cluster's name (also names its log group, which must exist before the cluster writes to it). */
+  readonly clusterName: string;
+  readonly region: string;
+  readonly vpcId: pulumi.Input<string>;
+  /** Private subnets for the control plane ENIs and the nodes. */
+  readonly privateSubnetIds: pulumi.Input<string>[];
+  /** Kubernetes minor version. @default "1.33" */
+  readonly kubernetesVersion?: string;
+  /** CIDRs allowed to reach the public API endpoint; empty keeps the endpoint private only. 0.0.0.0/0 is refused. @default [] */
+  readonly publicAccessCidrs?: readonly string[];
+  /** @default "m6i.large" */
+  readonly nodeInstanceType?: string;
+  /** @default 2 */
+  readonly nodeMinSize?: number;
+  /** @default 3 */
+  readonly nodeDesiredSize?: number;
+  /** @default 6 */
+  readonly nodeMaxSize?: number;
+  /** Days to keep control-plane logs. @default 365 */
+  readonly logRetentionDays?: number;
+  /** Write Kubernetes manifests to this directory instead of applying them (GitOps). @default unset */
+  readonly renderYamlToDirectory?: string;
+  readonly tags?: Record<string, string>;
 }
 
 const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -37,126 +37,170 @@ const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerMan
  * an OIDC provider for IRSA, and a Kubernetes provider pointed at it.
  */
 export class Cluster extends pulumi.ComponentResource {
-    readonly clusterName: pulumi.Output<string>;
-    readonly oidcProviderArn: pulumi.Output<string>;
-    readonly oidcIssuer: pulumi.Output<string>;
-    /** The security group EKS puts on the control plane and the managed nodes. */
-    readonly clusterSecurityGroupId: pulumi.Output<string>;
-    /** The node group's Auto Scaling group, for load balancer target attachment. */
-    readonly nodeAutoScalingGroupName: pulumi.Output<string>;
-    readonly provider: k8s.Provider;
+  readonly clusterName: pulumi.Output<string>;
+  readonly oidcProviderArn: pulumi.Output<string>;
+  readonly oidcIssuer: pulumi.Output<string>;
+  /** The security group EKS puts on the control plane and the managed nodes. */
+  readonly clusterSecurityGroupId: pulumi.Output<string>;
+  /** The node group's Auto Scaling group, for load balancer target attachment. */
+  readonly nodeAutoScalingGroupName: pulumi.Output<string>;
+  readonly provider: k8s.Provider;
 
-    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("modproxy:components:Cluster", name, {}, opts);
-        const parent = { parent: this };
-        const publicAccessCidrs = args.publicAccessCidrs ?? [];
-        if (publicAccessCidrs.some((cidr) => cidr.endsWith("/0"))) {
-            throw new Error(`Cluster ${name}: publicAccessCidrs must not contain 0.0.0.0/0`);
-        }
-
-        const secretsKey = new aws.kms.Key(`${name}-secrets-key`, {
-            description: `Envelope encryption of Kubernetes secrets in ${args.clusterName}`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            tags: args.tags,
-        }, parent);
-        const controlPlaneLogs = new aws.cloudwatch.LogGroup(`${name}-control-plane-logs`, {
-            name: `/aws/eks/${args.clusterName}/cluster`,
-            retentionInDays: args.logRetentionDays ?? 365,
-            tags: args.tags,
-        }, parent);
-        const clusterRole = serviceRole(`${name}-cluster-role`, "eks.amazonaws.com", ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"], args.tags, parent);
-        // EKS encrypts secrets as the cluster role; the managed policy grants nothing on customer keys.
-        const clusterKeyAccess = new aws.iam.RolePolicy(`${name}-cluster-secrets-key`, {
-            role: clusterRole.role.id,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: secretsKey.arn }],
-            }),
-        }, parent);
-
-        const cluster = new aws.eks.Cluster(`${name}-eks`, {
-            name: args.clusterName,
-            version: args.kubernetesVersion ?? "1.33",
-            roleArn: clusterRole.role.arn,
-            vpcConfig: {
-                subnetIds: args.privateSubnetIds,
-                endpointPrivateAccess: true,
-                endpointPublicAccess: publicAccessCidrs.length > 0,
-                ...(publicAccessCidrs.length > 0 ? { publicAccessCidrs: [...publicAccessCidrs] } : {}),
-            },
-            encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
-            enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
-            // Access entries instead of the aws-auth ConfigMap; the deployer gets admin to apply the workloads.
-            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
-            tags: args.tags,
-        }, { parent: this, dependsOn: [controlPlaneLogs, clusterKeyAccess, ...clusterRole.attachments] });
-        this.clusterName = cluster.name;
-        this.clusterSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
-        this.oidcIssuer = cluster.identities[0].oidcs[0].issuer;
-
-        const oidcProvider = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {
-            url: this.oidcIssuer,
-            clientIdLists: ["sts.amazonaws.com"],
-            tags: args.tags,
-        }, parent);
-        this.oidcProviderArn = oidcProvider.arn;
-
-        // The VPC CNI only enforces NetworkPolicy when told to.
-        new aws.eks.Addon(`${name}-vpc-cni`, {
-            clusterName: cluster.name,
-            addonName: "vpc-cni",
-            configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
-            resolveConflictsOnCreate: "OVERWRITE",
-            resolveConflictsOnUpdate: "OVERWRITE",
-        }, parent);
-
-        const nodeRole = serviceRole(`${name}-node-role`, "ec2.amazonaws.com", [
-            "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-            "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-        ], args.tags, parent);
-        // IMDSv2 with a hop limit of 1: pods cannot borrow the node role, they use IRSA.
-        const nodeTemplate = new aws.ec2.LaunchTemplate(`${name}-nodes`, {
-            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 50, volumeType: "gp3", encrypted: "true" } }],
-            tagSpecifications: [{ resourceType: "instance", tags: { ...args.tags, Name: `${args.clusterName}-node` } }],
-            tags: args.tags,
-        }, parent);
-        const nodeGroup = new aws.eks.NodeGroup(`${name}-nodes`, {
-            clusterName: cluster.name,
-            nodeRoleArn: nodeRole.role.arn,
-            subnetIds: args.privateSubnetIds,
-            instanceTypes: [args.nodeInstanceType ?? "m6i.large"],
-            scalingConfig: { minSize: args.nodeMinSize ?? 2, desiredSize: args.nodeDesiredSize ?? 3, maxSize: args.nodeMaxSize ?? 6 },
-            updateConfig: { maxUnavailable: 1 },
-            launchTemplate: { id: nodeTemplate.id, version: nodeTemplate.latestVersion.apply(String) },
-            tags: args.tags,
-        }, { parent: this, dependsOn: nodeRole.attachments });
-        this.nodeAutoScalingGroupName = nodeGroup.resources[0].autoscalingGroups[0].name;
-
-        const kubeconfig = pulumi.jsonStringify({
-            apiVersion: "v1",
-            kind: "Config",
-            clusters: [{ name: args.clusterName, cluster: { server: cluster.endpoint, "certificate-authority-data": cluster.certificateAuthority.data } }],
-            contexts: [{ name: args.clusterName, context: { cluster: args.clusterName, user: args.clusterName } }],
-            "current-context": args.clusterName,
-            users: [{
-                name: args.clusterName,
-                user: {
-                    exec: {
-                        apiVersion: "client.authentication.k8s.io/v1beta1",
-                        command: "aws",
-                        args: ["eks", "get-token", "--cluster-name", args.clusterName, "--region", args.region],
-                    },
-                },
-            }],
-        });
-        this.provider = new k8s.Provider(`${name}-k8s`, {
-            kubeconfig: pulumi.secret(kubeconfig),
-            ...(args.renderYamlToDirectory ? { renderYamlToDirectory: args.renderYamlToDirectory } : {}),
-        }, { parent: this, dependsOn: [nodeGroup] });
-
-        this.registerOutputs({ clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn });
+  constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("modproxy:components:Cluster", name, {}, opts);
+    const parent = { parent: this };
+    const publicAccessCidrs = args.publicAccessCidrs ?? [];
+    if (publicAccessCidrs.some((cidr) => cidr.endsWith("/0"))) {
+      throw new Error(`Cluster ${name}: publicAccessCidrs must not contain 0.0.0.0/0`);
     }
+
+    const secretsKey = new aws.kms.Key(
+      `${name}-secrets-key`,
+      {
+        description: `Envelope encryption of Kubernetes secrets in ${args.clusterName}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        tags: args.tags,
+      },
+      parent,
+    );
+    const controlPlaneLogs = new aws.cloudwatch.LogGroup(
+      `${name}-control-plane-logs`,
+      {
+        name: `/aws/eks/${args.clusterName}/cluster`,
+        retentionInDays: args.logRetentionDays ?? 365,
+        tags: args.tags,
+      },
+      parent,
+    );
+    const clusterRole = serviceRole(`${name}-cluster-role`, "eks.amazonaws.com", ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"], args.tags, parent);
+    // EKS encrypts secrets as the cluster role; the managed policy grants nothing on customer keys.
+    const clusterKeyAccess = new aws.iam.RolePolicy(
+      `${name}-cluster-secrets-key`,
+      {
+        role: clusterRole.role.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: secretsKey.arn }],
+        }),
+      },
+      parent,
+    );
+
+    const cluster = new aws.eks.Cluster(
+      `${name}-eks`,
+      {
+        name: args.clusterName,
+        version: args.kubernetesVersion ?? "1.33",
+        roleArn: clusterRole.role.arn,
+        vpcConfig: {
+          subnetIds: args.privateSubnetIds,
+          endpointPrivateAccess: true,
+          endpointPublicAccess: publicAccessCidrs.length > 0,
+          ...(publicAccessCidrs.length > 0 ? { publicAccessCidrs: [...publicAccessCidrs] } : {}),
+        },
+        encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
+        enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+        // Access entries instead of the aws-auth ConfigMap; the deployer gets admin to apply the workloads.
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: [controlPlaneLogs, clusterKeyAccess, ...clusterRole.attachments] },
+    );
+    this.clusterName = cluster.name;
+    this.clusterSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
+    this.oidcIssuer = cluster.identities[0].oidcs[0].issuer;
+
+    const oidcProvider = new aws.iam.OpenIdConnectProvider(
+      `${name}-oidc`,
+      {
+        url: this.oidcIssuer,
+        clientIdLists: ["sts.amazonaws.com"],
+        tags: args.tags,
+      },
+      parent,
+    );
+    this.oidcProviderArn = oidcProvider.arn;
+
+    // The VPC CNI only enforces NetworkPolicy when told to.
+    new aws.eks.Addon(
+      `${name}-vpc-cni`,
+      {
+        clusterName: cluster.name,
+        addonName: "vpc-cni",
+        configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
+      },
+      parent,
+    );
+
+    const nodeRole = serviceRole(
+      `${name}-node-role`,
+      "ec2.amazonaws.com",
+      [
+        "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+        "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+      ],
+      args.tags,
+      parent,
+    );
+    // IMDSv2 with a hop limit of 1: pods cannot borrow the node role, they use IRSA.
+    const nodeTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-nodes`,
+      {
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 50, volumeType: "gp3", encrypted: "true" } }],
+        tagSpecifications: [{ resourceType: "instance", tags: { ...args.tags, Name: `${args.clusterName}-node` } }],
+        tags: args.tags,
+      },
+      parent,
+    );
+    const nodeGroup = new aws.eks.NodeGroup(
+      `${name}-nodes`,
+      {
+        clusterName: cluster.name,
+        nodeRoleArn: nodeRole.role.arn,
+        subnetIds: args.privateSubnetIds,
+        instanceTypes: [args.nodeInstanceType ?? "m6i.large"],
+        scalingConfig: { minSize: args.nodeMinSize ?? 2, desiredSize: args.nodeDesiredSize ?? 3, maxSize: args.nodeMaxSize ?? 6 },
+        updateConfig: { maxUnavailable: 1 },
+        launchTemplate: { id: nodeTemplate.id, version: nodeTemplate.latestVersion.apply(String) },
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: nodeRole.attachments },
+    );
+    this.nodeAutoScalingGroupName = nodeGroup.resources[0].autoscalingGroups[0].name;
+
+    const kubeconfig = pulumi.jsonStringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: args.clusterName, cluster: { server: cluster.endpoint, "certificate-authority-data": cluster.certificateAuthority.data } }],
+      contexts: [{ name: args.clusterName, context: { cluster: args.clusterName, user: args.clusterName } }],
+      "current-context": args.clusterName,
+      users: [
+        {
+          name: args.clusterName,
+          user: {
+            exec: {
+              apiVersion: "client.authentication.k8s.io/v1beta1",
+              command: "aws",
+              args: ["eks", "get-token", "--cluster-name", args.clusterName, "--region", args.region],
+            },
+          },
+        },
+      ],
+    });
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      {
+        kubeconfig: pulumi.secret(kubeconfig),
+        ...(args.renderYamlToDirectory ? { renderYamlToDirectory: args.renderYamlToDirectory } : {}),
+      },
+      { parent: this, dependsOn: [nodeGroup] },
+    );
+
+    this.registerOutputs({ clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn });
+  }
 }

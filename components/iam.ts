@@ -4,30 +4,30 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** A trust policy letting one AWS service assume a role. */
 export function serviceTrustPolicy(service: string): string {
-    return JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
-    });
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+  });
 }
 
 export interface ServiceRole {
-    readonly role: aws.iam.Role;
-    /** What the role's users must depend on: without them EKS cannot act, and nodes cannot join. */
-    readonly attachments: aws.iam.RolePolicyAttachment[];
+  readonly role: aws.iam.Role;
+  /** What the role's users must depend on: without them EKS cannot act, and nodes cannot join. */
+  readonly attachments: aws.iam.RolePolicyAttachment[];
 }
 
 /** A role for an AWS service with the given AWS-managed policies attached. */
 export function serviceRole(
-    name: string,
-    service: string,
-    managedPolicyArns: readonly string[],
-    tags: Record<string, string> | undefined,
-    opts: pulumi.CustomResourceOptions,
+  name: string,
+  service: string,
+  managedPolicyArns: readonly string[],
+  tags: Record<string, string> | undefined,
+  opts: pulumi.CustomResourceOptions,
 ): ServiceRole {
-    const role = new aws.iam.Role(name, { assumeRolePolicy: serviceTrustPolicy(service), tags }, opts);
-    const attachments = managedPolicyArns.map((policyArn) => {
-        const policyName = policyArn.split("/").pop() as string;
-        return new aws.iam.RolePolicyAttachment(`${name}-${policyName}`, { role: role.name, policyArn }, opts);
-    });
-    return { role, attachments };
+  const role = new aws.iam.Role(name, { assumeRolePolicy: serviceTrustPolicy(service), tags }, opts);
+  const attachments = managedPolicyArns.map((policyArn) => {
+    const policyName = policyArn.split("/").pop() as string;
+    return new aws.iam.RolePolicyAttachment(`${name}-${policyName}`, { role: role.name, policyArn }, opts);
+  });
+  return { role, attachments };
 }

@@ -4,45 +4,45 @@ import * as random from "@pulumi/random";
 
 /** The settings the proxy reads from its environment (see the proxy's runtime contract). */
 export interface ProxySettings {
-    /** GOPROXY-syntax list of upstreams. */
-    readonly upstream: string;
-    /** Go duration. */
-    readonly upstreamTimeout: string;
-    readonly bucketName: pulumi.Input<string>;
-    readonly s3Prefix: string;
-    readonly region: string;
-    readonly goPrivate: string;
-    readonly goNoProxy?: string;
-    readonly goNoSumDb?: string;
-    readonly goSumDb?: string;
+  /** GOPROXY-syntax list of upstreams. */
+  readonly upstream: string;
+  /** Go duration. */
+  readonly upstreamTimeout: string;
+  readonly bucketName: pulumi.Input<string>;
+  readonly s3Prefix: string;
+  readonly region: string;
+  readonly goPrivate: string;
+  readonly goNoProxy?: string;
+  readonly goNoSumDb?: string;
+  readonly goSumDb?: string;
 }
 
 export interface ProxyServiceArgs {
-    readonly namespace: string;
-    /** Must match the name the IRSA role trusts. */
-    readonly serviceAccountName: string;
-    readonly image: string;
-    /** Deployment replicas and the autoscaler's floor. */
-    readonly replicas: number;
-    /** The autoscaler's ceiling. */
-    readonly maxReplicas: number;
-    /** IRSA role the service account assumes. */
-    readonly roleArn: pulumi.Input<string>;
-    readonly settings: ProxySettings;
-    /** .netrc for private VCS hosts; stored in a Secret. @default none */
-    readonly vcsCredentials?: pulumi.Input<string>;
-    /** The NodePort the load balancer targets. */
-    readonly nodePort: number;
-    /** Where load balancer traffic (and its health checks) comes from: the load balancer's subnets. */
-    readonly loadBalancerCidrs: readonly string[];
-    /** The VPC range, where the interface endpoints (STS for IRSA) live. */
-    readonly vpcCidr: string;
-    /** S3's public ranges in the region (the gateway endpoint's prefix list). */
-    readonly s3Cidrs: pulumi.Input<string[]>;
-    /** Ranges the proxy may reach on 443 for upstreams and VCS hosts. @default ["0.0.0.0/0"] */
-    readonly egressCidrs?: readonly string[];
-    /** @default { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } } */
-    readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
+  readonly namespace: string;
+  /** Must match the name the IRSA role trusts. */
+  readonly serviceAccountName: string;
+  readonly image: string;
+  /** Deployment replicas and the autoscaler's floor. */
+  readonly replicas: number;
+  /** The autoscaler's ceiling. */
+  readonly maxReplicas: number;
+  /** IRSA role the service account assumes. */
+  readonly roleArn: pulumi.Input<string>;
+  readonly settings: ProxySettings;
+  /** .netrc for private VCS hosts; stored in a Secret. @default none */
+  readonly vcsCredentials?: pulumi.Input<string>;
+  /** The NodePort the load balancer targets. */
+  readonly nodePort: number;
+  /** Where load balancer traffic (and its health checks) comes from: the load balancer's subnets. */
+  readonly loadBalancerCidrs: readonly string[];
+  /** The VPC range, where the interface endpoints (STS for IRSA) live. */
+  readonly vpcCidr: string;
+  /** S3's public ranges in the region (the gateway endpoint's prefix list). */
+  readonly s3Cidrs: pulumi.Input<string[]>;
+  /** Ranges the proxy may reach on 443 for upstreams and VCS hosts. @default ["0.0.0.0/0"] */
+  readonly egressCidrs?: readonly string[];
+  /** @default { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } } */
+  readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
 }
 
 export const CONTAINER_PORT = 3000;
@@ -53,10 +53,10 @@ const METADATA_RANGE = "169.254.0.0/16";
 
 /** One NetworkPolicy egress rule on TCP 443 to the given ranges. */
 function httpsTo(cidrs: readonly string[]): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
-    return {
-        to: cidrs.map((cidr) => ({ ipBlock: cidr.endsWith("/0") ? { cidr, except: [METADATA_RANGE] } : { cidr } })),
-        ports: [{ protocol: "TCP", port: 443 }],
-    };
+  return {
+    to: cidrs.map((cidr) => ({ ipBlock: cidr.endsWith("/0") ? { cidr, except: [METADATA_RANGE] } : { cidr } })),
+    ports: [{ protocol: "TCP", port: 443 }],
+  };
 }
 
 /**
@@ -65,173 +65,235 @@ function httpsTo(cidrs: readonly string[]): k8s.types.input.networking.v1.Networ
  * NetworkPolicies that deny everything but the load balancer in and DNS/AWS/upstreams out.
  */
 export class ProxyService extends pulumi.ComponentResource {
-    /** The generated client token (a Pulumi secret). */
-    readonly clientToken: pulumi.Output<string>;
+  /** The generated client token (a Pulumi secret). */
+  readonly clientToken: pulumi.Output<string>;
 
-    constructor(name: string, args: ProxyServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("modproxy:components:ProxyService", name, {}, opts);
-        const parent = { parent: this };
-        if (args.replicas < 1 || args.maxReplicas < args.replicas) {
-            throw new Error(`ProxyService ${name}: need 1 <= replicas <= maxReplicas (got ${args.replicas}, ${args.maxReplicas})`);
-        }
-        const labels = { "app.kubernetes.io/name": "modproxy", "app.kubernetes.io/instance": name };
-        const ns = args.namespace;
-        const inNamespace = (resourceName: string) => ({ name: resourceName, namespace: ns, labels });
-        // Left to Pulumi's autonaming: a changed value then gets a new object name, which rolls the pods.
-        const autonamed = { namespace: ns, labels };
-
-        const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: ns, labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" } },
-        }, parent);
-        const childOpts = { parent: this, dependsOn: [namespace] };
-
-        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
-            metadata: { ...inNamespace(args.serviceAccountName), annotations: { "eks.amazonaws.com/role-arn": args.roleArn } },
-            automountServiceAccountToken: false,
-        }, childOpts);
-
-        const token = new random.RandomPassword(`${name}-client-token`, { length: 48, special: false }, parent);
-        this.clientToken = pulumi.secret(token.result);
-        const tokensSecret = new k8s.core.v1.Secret(`${name}-tokens`, {
-            metadata: autonamed,
-            type: "Opaque",
-            stringData: { tokens: pulumi.interpolate`${this.clientToken}\n` },
-        }, childOpts);
-        const vcsSecret = args.vcsCredentials === undefined ? undefined : new k8s.core.v1.Secret(`${name}-vcs`, {
-            metadata: autonamed,
-            type: "Opaque",
-            stringData: { netrc: pulumi.secret(args.vcsCredentials) },
-        }, childOpts);
-
-        const s = args.settings;
-        const optionalSettings: Record<string, string | undefined> = { GONOPROXY: s.goNoProxy, GONOSUMDB: s.goNoSumDb, GOSUMDB: s.goSumDb };
-        const settings = new k8s.core.v1.ConfigMap(`${name}-settings`, {
-            metadata: autonamed,
-            data: {
-                PORT: String(CONTAINER_PORT),
-                MODPROXY_UPSTREAM: s.upstream,
-                MODPROXY_UPSTREAM_TIMEOUT: s.upstreamTimeout,
-                MODPROXY_STORAGE: "s3",
-                MODPROXY_S3_BUCKET: s.bucketName,
-                MODPROXY_S3_PREFIX: s.s3Prefix,
-                AWS_REGION: s.region,
-                GOPRIVATE: s.goPrivate,
-                MODPROXY_AUTH_TOKENS_FILE: `${TOKENS_DIR}/tokens`,
-                ...(vcsSecret ? { MODPROXY_VCS_CREDENTIALS_FILE: `${VCS_DIR}/netrc` } : {}),
-                ...Object.fromEntries(Object.entries(optionalSettings).filter((entry): entry is [string, string] => entry[1] !== undefined)),
-            },
-        }, childOpts);
-
-        const readOnlySecret = (volumeName: string, secret: k8s.core.v1.Secret) => ({
-            name: volumeName,
-            secret: { secretName: secret.metadata.name, defaultMode: 0o440 },
-        });
-        const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-            metadata: inNamespace("modproxy"),
-            spec: {
-                replicas: args.replicas,
-                selector: { matchLabels: labels },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        serviceAccountName: serviceAccount.metadata.name,
-                        // IRSA mounts its own projected token; the Kubernetes API token is not needed.
-                        automountServiceAccountToken: false,
-                        securityContext: {
-                            runAsNonRoot: true,
-                            runAsUser: 65532,
-                            runAsGroup: 65532,
-                            fsGroup: 65532,
-                            seccompProfile: { type: "RuntimeDefault" },
-                        },
-                        topologySpreadConstraints: [
-                            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: labels } },
-                            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
-                        ],
-                        containers: [{
-                            name: "modproxy",
-                            image: args.image,
-                            ports: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "TCP" }],
-                            envFrom: [{ configMapRef: { name: settings.metadata.name } }],
-                            livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
-                            readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, failureThreshold: 2 },
-                            resources: args.resources ?? { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
-                            securityContext: {
-                                runAsNonRoot: true,
-                                allowPrivilegeEscalation: false,
-                                readOnlyRootFilesystem: true,
-                                privileged: false,
-                                capabilities: { drop: ["ALL"] },
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
-                            volumeMounts: [
-                                { name: "tmp", mountPath: "/tmp" },
-                                { name: "client-tokens", mountPath: TOKENS_DIR, readOnly: true },
-                                ...(vcsSecret ? [{ name: "vcs-credentials", mountPath: VCS_DIR, readOnly: true }] : []),
-                            ],
-                        }],
-                        volumes: [
-                            { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
-                            readOnlySecret("client-tokens", tokensSecret),
-                            ...(vcsSecret ? [readOnlySecret("vcs-credentials", vcsSecret)] : []),
-                        ],
-                    },
-                },
-            },
-        }, childOpts);
-
-        new k8s.core.v1.Service(`${name}-service`, {
-            metadata: inNamespace("modproxy"),
-            spec: {
-                type: "NodePort",
-                selector: labels,
-                // Local keeps the load balancer's source address, which the NetworkPolicy admits, and sends health checks only to nodes with a ready pod.
-                externalTrafficPolicy: "Local",
-                ports: [{ name: "http", port: 80, targetPort: "http", nodePort: args.nodePort, protocol: "TCP" }],
-            },
-        }, childOpts);
-
-        new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
-            metadata: inNamespace("modproxy"),
-            spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
-        }, childOpts);
-
-        new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
-            metadata: inNamespace("modproxy"),
-            spec: {
-                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
-                minReplicas: args.replicas,
-                maxReplicas: args.maxReplicas,
-                metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
-            },
-        }, childOpts);
-
-        new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, {
-            metadata: inNamespace("default-deny"),
-            spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-        }, childOpts);
-        new k8s.networking.v1.NetworkPolicy(`${name}-allow`, {
-            metadata: inNamespace("modproxy-allow"),
-            spec: {
-                podSelector: { matchLabels: labels },
-                policyTypes: ["Ingress", "Egress"],
-                ingress: [{
-                    from: args.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
-                    ports: [{ protocol: "TCP", port: CONTAINER_PORT }],
-                }],
-                egress: [
-                    {
-                        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                        ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-                    },
-                    httpsTo([args.vpcCidr]),
-                    pulumi.output(args.s3Cidrs).apply(httpsTo),
-                    httpsTo(args.egressCidrs ?? ["0.0.0.0/0"]),
-                ],
-            },
-        }, childOpts);
-
-        this.registerOutputs({ clientToken: this.clientToken });
+  constructor(name: string, args: ProxyServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("modproxy:components:ProxyService", name, {}, opts);
+    const parent = { parent: this };
+    if (args.replicas < 1 || args.maxReplicas < args.replicas) {
+      throw new Error(`ProxyService ${name}: need 1 <= replicas <= maxReplicas (got ${args.replicas}, ${args.maxReplicas})`);
     }
+    const labels = { "app.kubernetes.io/name": "modproxy", "app.kubernetes.io/instance": name };
+    const ns = args.namespace;
+    const inNamespace = (resourceName: string) => ({ name: resourceName, namespace: ns, labels });
+    // Left to Pulumi's autonaming: a changed value then gets a new object name, which rolls the pods.
+    const autonamed = { namespace: ns, labels };
+
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      {
+        metadata: {
+          name: ns,
+          labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" },
+        },
+      },
+      parent,
+    );
+    const childOpts = { parent: this, dependsOn: [namespace] };
+
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      {
+        metadata: { ...inNamespace(args.serviceAccountName), annotations: { "eks.amazonaws.com/role-arn": args.roleArn } },
+        automountServiceAccountToken: false,
+      },
+      childOpts,
+    );
+
+    const token = new random.RandomPassword(`${name}-client-token`, { length: 48, special: false }, parent);
+    this.clientToken = pulumi.secret(token.result);
+    const tokensSecret = new k8s.core.v1.Secret(
+      `${name}-tokens`,
+      {
+        metadata: autonamed,
+        type: "Opaque",
+        stringData: { tokens: pulumi.interpolate`${this.clientToken}\n` },
+      },
+      childOpts,
+    );
+    const vcsSecret =
+      args.vcsCredentials === undefined
+        ? undefined
+        : new k8s.core.v1.Secret(
+            `${name}-vcs`,
+            {
+              metadata: autonamed,
+              type: "Opaque",
+              stringData: { netrc: pulumi.secret(args.vcsCredentials) },
+            },
+            childOpts,
+          );
+
+    const s = args.settings;
+    const optionalSettings: Record<string, string | undefined> = { GONOPROXY: s.goNoProxy, GONOSUMDB: s.goNoSumDb, GOSUMDB: s.goSumDb };
+    const settings = new k8s.core.v1.ConfigMap(
+      `${name}-settings`,
+      {
+        metadata: autonamed,
+        data: {
+          PORT: String(CONTAINER_PORT),
+          MODPROXY_UPSTREAM: s.upstream,
+          MODPROXY_UPSTREAM_TIMEOUT: s.upstreamTimeout,
+          MODPROXY_STORAGE: "s3",
+          MODPROXY_S3_BUCKET: s.bucketName,
+          MODPROXY_S3_PREFIX: s.s3Prefix,
+          AWS_REGION: s.region,
+          GOPRIVATE: s.goPrivate,
+          MODPROXY_AUTH_TOKENS_FILE: `${TOKENS_DIR}/tokens`,
+          ...(vcsSecret ? { MODPROXY_VCS_CREDENTIALS_FILE: `${VCS_DIR}/netrc` } : {}),
+          ...Object.fromEntries(Object.entries(optionalSettings).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+        },
+      },
+      childOpts,
+    );
+
+    const readOnlySecret = (volumeName: string, secret: k8s.core.v1.Secret) => ({
+      name: volumeName,
+      secret: { secretName: secret.metadata.name, defaultMode: 0o440 },
+    });
+    const deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: inNamespace("modproxy"),
+        spec: {
+          replicas: args.replicas,
+          selector: { matchLabels: labels },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: serviceAccount.metadata.name,
+              // IRSA mounts its own projected token; the Kubernetes API token is not needed.
+              automountServiceAccountToken: false,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: 65532,
+                runAsGroup: 65532,
+                fsGroup: 65532,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              topologySpreadConstraints: [
+                { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: labels } },
+                { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
+              ],
+              containers: [
+                {
+                  name: "modproxy",
+                  image: args.image,
+                  ports: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "TCP" }],
+                  envFrom: [{ configMapRef: { name: settings.metadata.name } }],
+                  livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
+                  readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, failureThreshold: 2 },
+                  resources: args.resources ?? { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+                  securityContext: {
+                    runAsNonRoot: true,
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    privileged: false,
+                    capabilities: { drop: ["ALL"] },
+                    seccompProfile: { type: "RuntimeDefault" },
+                  },
+                  volumeMounts: [
+                    { name: "tmp", mountPath: "/tmp" },
+                    { name: "client-tokens", mountPath: TOKENS_DIR, readOnly: true },
+                    ...(vcsSecret ? [{ name: "vcs-credentials", mountPath: VCS_DIR, readOnly: true }] : []),
+                  ],
+                },
+              ],
+              volumes: [
+                { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+                readOnlySecret("client-tokens", tokensSecret),
+                ...(vcsSecret ? [readOnlySecret("vcs-credentials", vcsSecret)] : []),
+              ],
+            },
+          },
+        },
+      },
+      childOpts,
+    );
+
+    new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: inNamespace("modproxy"),
+        spec: {
+          type: "NodePort",
+          selector: labels,
+          // Local keeps the load balancer's source address, which the NetworkPolicy admits, and sends health checks only to nodes with a ready pod.
+          externalTrafficPolicy: "Local",
+          ports: [{ name: "http", port: 80, targetPort: "http", nodePort: args.nodePort, protocol: "TCP" }],
+        },
+      },
+      childOpts,
+    );
+
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      {
+        metadata: inNamespace("modproxy"),
+        spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+      },
+      childOpts,
+    );
+
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      `${name}-hpa`,
+      {
+        metadata: inNamespace("modproxy"),
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+          minReplicas: args.replicas,
+          maxReplicas: args.maxReplicas,
+          metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+        },
+      },
+      childOpts,
+    );
+
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-default-deny`,
+      {
+        metadata: inNamespace("default-deny"),
+        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+      },
+      childOpts,
+    );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-allow`,
+      {
+        metadata: inNamespace("modproxy-allow"),
+        spec: {
+          podSelector: { matchLabels: labels },
+          policyTypes: ["Ingress", "Egress"],
+          ingress: [
+            {
+              from: args.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+              ports: [{ protocol: "TCP", port: CONTAINER_PORT }],
+            },
+          ],
+          egress: [
+            {
+              to: [
+                {
+                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                },
+              ],
+              ports: [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+              ],
+            },
+            httpsTo([args.vpcCidr]),
+            pulumi.output(args.s3Cidrs).apply(httpsTo),
+            httpsTo(args.egressCidrs ?? ["0.0.0.0/0"]),
+          ],
+        },
+      },
+      childOpts,
+    );
+
+    this.registerOutputs({ clientToken: this.clientToken });
+  }
 }

@@ -15,72 +15,72 @@ export type LoadBalancerScheme = "internal" | "internet-facing";
 export type CertificateSource = "acm" | "private-ca";
 
 export interface ModproxyConfig {
-    /** `aws:region`. Required. */
-    readonly region: string;
-    /** `modproxy:environment`: dev | staging | prod. Required; prod enforces the HA minimums. */
-    readonly environment: Environment;
-    /** `modproxy:image`: the proxy's container image. Required; in prod pinned to a tag other than latest, or a digest. */
-    readonly image: string;
-    /** `modproxy:availabilityZones`: explicit AZs (2–3). @default the first `azCount` AZs of the region */
-    readonly availabilityZones?: readonly string[];
-    /** `modproxy:azCount`: how many AZs to span when none are listed. @default 3 */
-    readonly azCount: number;
-    /** `modproxy:vpcCidr`: the VPC's private IPv4 range, /16 to /20. @default "10.0.0.0/16" */
-    readonly vpcCidr: string;
-    /** `modproxy:natGateways`: perAz (survives an AZ outage) or single (cheaper). @default "perAz" */
-    readonly natGateways: NatGatewayMode;
-    /** `modproxy:kubernetesVersion`. @default "1.33" */
-    readonly kubernetesVersion: string;
-    /** `modproxy:clusterPublicAccessCidrs`: CIDRs allowed to reach the public EKS endpoint; empty turns it off. @default [] */
-    readonly clusterPublicAccessCidrs: readonly string[];
-    /** `modproxy:nodeInstanceType`. @default "m6i.large" */
-    readonly nodeInstanceType: string;
-    /** `modproxy:nodeMinSize`. @default 2 */
-    readonly nodeMinSize: number;
-    /** `modproxy:nodeDesiredSize`. @default 3 */
-    readonly nodeDesiredSize: number;
-    /** `modproxy:nodeMaxSize`. @default 6 */
-    readonly nodeMaxSize: number;
-    /** `modproxy:replicas`: the Deployment's (and the autoscaler's minimum) replica count; at least 2 in prod. @default 2 */
-    readonly replicas: number;
-    /** `modproxy:maxReplicas`: the autoscaler's ceiling. @default 6, or `replicas` when that is higher */
-    readonly maxReplicas: number;
-    /** `modproxy:upstream`: GOPROXY-syntax list of https upstreams, optionally ending in `off`. Required. */
-    readonly upstream: string;
-    /** `modproxy:upstreamTimeout`: Go duration. @default "30s" */
-    readonly upstreamTimeout: string;
-    /** `modproxy:goPrivate`: GOPRIVATE patterns (modules fetched straight from VCS, never checked against the sum db). @default "" */
-    readonly goPrivate: string;
-    /** `modproxy:goNoProxy`: GONOPROXY; Go defaults it to GOPRIVATE. @default unset */
-    readonly goNoProxy?: string;
-    /** `modproxy:goNoSumDb`: GONOSUMDB; Go defaults it to GOPRIVATE. @default unset */
-    readonly goNoSumDb?: string;
-    /** `modproxy:goSumDb`: GOSUMDB; `off` is rejected. @default unset (Go's own checksum database) */
-    readonly goSumDb?: string;
-    /** `modproxy:s3Prefix`: key prefix of the module cache in the bucket. @default "modules/" */
-    readonly s3Prefix: string;
-    /** `modproxy:noncurrentVersionDays`: days an overwritten object version is kept. @default 30 */
-    readonly noncurrentVersionDays: number;
-    /** `modproxy:namespace`: Kubernetes namespace of the proxy. @default "modproxy" */
-    readonly namespace: string;
-    /** `modproxy:loadBalancerScheme`: internal or internet-facing. @default "internal" */
-    readonly loadBalancerScheme: LoadBalancerScheme;
-    /** `modproxy:clientCidrs`: who may reach the load balancer. @default [vpcCidr]; 0.0.0.0/0 only when internet-facing */
-    readonly clientCidrs: readonly string[];
-    /** `modproxy:nodePort`: the NodePort the load balancer targets. @default 30080 */
-    readonly nodePort: number;
-    /** `modproxy:domainName`: the proxy's host name. Required. */
-    readonly domainName: string;
-    /** `modproxy:certificateSource`: acm (DNS-validated) or private-ca (self-made CA, imported). @default "acm" */
-    readonly certificateSource: CertificateSource;
-    /** `modproxy:hostedZoneId`: Route53 zone of `domainName`; required for acm, optional for private-ca. @default unset */
-    readonly hostedZoneId?: string;
-    /** `modproxy:egressCidrs`: where the proxy may open HTTPS connections to upstreams and VCS hosts. @default ["0.0.0.0/0"] */
-    readonly egressCidrs: readonly string[];
-    /** `modproxy:vcsCredentials` (secret): a .netrc for private VCS hosts. @default unset */
-    readonly vcsCredentials?: string;
-    /** `modproxy:renderYamlTo`: write the Kubernetes manifests to this directory instead of applying them. @default unset */
-    readonly renderYamlTo?: string;
+  /** `aws:region`. Required. */
+  readonly region: string;
+  /** `modproxy:environment`: dev | staging | prod. Required; prod enforces the HA minimums. */
+  readonly environment: Environment;
+  /** `modproxy:image`: the proxy's container image. Required; in prod pinned to a tag other than latest, or a digest. */
+  readonly image: string;
+  /** `modproxy:availabilityZones`: explicit AZs (2–3). @default the first `azCount` AZs of the region */
+  readonly availabilityZones?: readonly string[];
+  /** `modproxy:azCount`: how many AZs to span when none are listed. @default 3 */
+  readonly azCount: number;
+  /** `modproxy:vpcCidr`: the VPC's private IPv4 range, /16 to /20. @default "10.0.0.0/16" */
+  readonly vpcCidr: string;
+  /** `modproxy:natGateways`: perAz (survives an AZ outage) or single (cheaper). @default "perAz" */
+  readonly natGateways: NatGatewayMode;
+  /** `modproxy:kubernetesVersion`. @default "1.33" */
+  readonly kubernetesVersion: string;
+  /** `modproxy:clusterPublicAccessCidrs`: CIDRs allowed to reach the public EKS endpoint; empty turns it off. @default [] */
+  readonly clusterPublicAccessCidrs: readonly string[];
+  /** `modproxy:nodeInstanceType`. @default "m6i.large" */
+  readonly nodeInstanceType: string;
+  /** `modproxy:nodeMinSize`. @default 2 */
+  readonly nodeMinSize: number;
+  /** `modproxy:nodeDesiredSize`. @default 3 */
+  readonly nodeDesiredSize: number;
+  /** `modproxy:nodeMaxSize`. @default 6 */
+  readonly nodeMaxSize: number;
+  /** `modproxy:replicas`: the Deployment's (and the autoscaler's minimum) replica count; at least 2 in prod. @default 2 */
+  readonly replicas: number;
+  /** `modproxy:maxReplicas`: the autoscaler's ceiling. @default 6, or `replicas` when that is higher */
+  readonly maxReplicas: number;
+  /** `modproxy:upstream`: GOPROXY-syntax list of https upstreams, optionally ending in `off`. Required. */
+  readonly upstream: string;
+  /** `modproxy:upstreamTimeout`: Go duration. @default "30s" */
+  readonly upstreamTimeout: string;
+  /** `modproxy:goPrivate`: GOPRIVATE patterns (modules fetched straight from VCS, never checked against the sum db). @default "" */
+  readonly goPrivate: string;
+  /** `modproxy:goNoProxy`: GONOPROXY; Go defaults it to GOPRIVATE. @default unset */
+  readonly goNoProxy?: string;
+  /** `modproxy:goNoSumDb`: GONOSUMDB; Go defaults it to GOPRIVATE. @default unset */
+  readonly goNoSumDb?: string;
+  /** `modproxy:goSumDb`: GOSUMDB; `off` is rejected. @default unset (Go's own checksum database) */
+  readonly goSumDb?: string;
+  /** `modproxy:s3Prefix`: key prefix of the module cache in the bucket. @default "modules/" */
+  readonly s3Prefix: string;
+  /** `modproxy:noncurrentVersionDays`: days an overwritten object version is kept. @default 30 */
+  readonly noncurrentVersionDays: number;
+  /** `modproxy:namespace`: Kubernetes namespace of the proxy. @default "modproxy" */
+  readonly namespace: string;
+  /** `modproxy:loadBalancerScheme`: internal or internet-facing. @default "internal" */
+  readonly loadBalancerScheme: LoadBalancerScheme;
+  /** `modproxy:clientCidrs`: who may reach the load balancer. @default [vpcCidr]; 0.0.0.0/0 only when internet-facing */
+  readonly clientCidrs: readonly string[];
+  /** `modproxy:nodePort`: the NodePort the load balancer targets. @default 30080 */
+  readonly nodePort: number;
+  /** `modproxy:domainName`: the proxy's host name. Required. */
+  readonly domainName: string;
+  /** `modproxy:certificateSource`: acm (DNS-validated) or private-ca (self-made CA, imported). @default "acm" */
+  readonly certificateSource: CertificateSource;
+  /** `modproxy:hostedZoneId`: Route53 zone of `domainName`; required for acm, optional for private-ca. @default unset */
+  readonly hostedZoneId?: string;
+  /** `modproxy:egressCidrs`: where the proxy may open HTTPS connections to upstreams and VCS hosts. @default ["0.0.0.0/0"] */
+  readonly egressCidrs: readonly string[];
+  /** `modproxy:vcsCredentials` (secret): a .netrc for private VCS hosts. @default unset */
+  readonly vcsCredentials?: string;
+  /** `modproxy:renderYamlTo`: write the Kubernetes manifests to this directory instead of applying them. @default unset */
+  readonly renderYamlTo?: string;
 }
 
 /** Looks up one fully-qualified key (`modproxy:image`, `aws:region`); undefined when unset. */
@@ -88,10 +88,10 @@ export type ConfigSource = (key: string) => string | undefined;
 
 /** Thrown with every problem of a stack's configuration at once. */
 export class ConfigError extends Error {
-    constructor(readonly problems: readonly string[]) {
-        super(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
-        this.name = "ConfigError";
-    }
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
 }
 
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -99,214 +99,219 @@ const K8S_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Collects problems while reading keys, so all of them end up in one error. */
 class Reader {
-    readonly problems: string[] = [];
-    constructor(private readonly source: ConfigSource) {}
+  readonly problems: string[] = [];
+  constructor(private readonly source: ConfigSource) {}
 
-    raw(key: string): string | undefined {
-        const value = this.source(key)?.trim();
-        return value === undefined || value === "" ? undefined : value;
-    }
+  raw(key: string): string | undefined {
+    const value = this.source(key)?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  }
 
-    required(key: string): string {
-        const value = this.raw(key);
-        if (value === undefined) {
-            this.problems.push(`${key} is required`);
-            return "";
-        }
-        return value;
+  required(key: string): string {
+    const value = this.raw(key);
+    if (value === undefined) {
+      this.problems.push(`${key} is required`);
+      return "";
     }
+    return value;
+  }
 
-    oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T | undefined): T {
-        const value = fallback === undefined ? this.required(key) : (this.raw(key) ?? fallback);
-        if (value !== "" && !(allowed as readonly string[]).includes(value)) {
-            this.problems.push(`${key} must be one of ${allowed.join(", ")} (got "${value}")`);
-        }
-        return value as T;
+  oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T | undefined): T {
+    const value = fallback === undefined ? this.required(key) : (this.raw(key) ?? fallback);
+    if (value !== "" && !(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${key} must be one of ${allowed.join(", ")} (got "${value}")`);
     }
+    return value as T;
+  }
 
-    integer(key: string, fallback: number, min: number, max: number): number {
-        const value = this.raw(key);
-        if (value === undefined) {
-            return fallback;
-        }
-        const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
-        if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-            this.problems.push(`${key} must be an integer from ${min} to ${max} (got "${value}")`);
-            return fallback;
-        }
-        return parsed;
+  integer(key: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(key);
+    if (value === undefined) {
+      return fallback;
     }
+    const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      this.problems.push(`${key} must be an integer from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return parsed;
+  }
 
-    list(key: string): string[] | undefined {
-        const value = this.raw(key);
-        return value?.split(",").map((item) => item.trim()).filter((item) => item !== "");
-    }
+  list(key: string): string[] | undefined {
+    const value = this.raw(key);
+    return value
+      ?.split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+  }
 
-    cidrs(key: string, fallback: readonly string[]): string[] {
-        const values = this.list(key) ?? [...fallback];
-        for (const cidr of values) {
-            try {
-                parseCidr(cidr);
-            } catch (err) {
-                this.problems.push(`${key}: ${(err as Error).message}`);
-            }
-        }
-        return values;
+  cidrs(key: string, fallback: readonly string[]): string[] {
+    const values = this.list(key) ?? [...fallback];
+    for (const cidr of values) {
+      try {
+        parseCidr(cidr);
+      } catch (err) {
+        this.problems.push(`${key}: ${(err as Error).message}`);
+      }
     }
+    return values;
+  }
 }
 
 /** Parses and validates a stack's configuration; throws a ConfigError naming every bad or missing key. */
 export function parseConfig(source: ConfigSource): ModproxyConfig {
-    const r = new Reader(source);
+  const r = new Reader(source);
 
-    const region = r.required("aws:region");
-    const environment = r.oneOf<Environment>("modproxy:environment", ["dev", "staging", "prod"], undefined);
-    const image = r.required("modproxy:image");
-    // A moving tag makes a prod rollback or a new node pull something nobody reviewed.
-    const pinned = /@sha256:[0-9a-f]{64}$/.test(image) || (/:\w[\w.-]{0,127}$/.test(image) && !image.endsWith(":latest"));
-    if (environment === "prod" && image !== "" && !pinned) {
-        r.problems.push(`modproxy:image must be pinned to a tag other than latest or to a digest when modproxy:environment is prod (got "${image}")`);
-    }
+  const region = r.required("aws:region");
+  const environment = r.oneOf<Environment>("modproxy:environment", ["dev", "staging", "prod"], undefined);
+  const image = r.required("modproxy:image");
+  // A moving tag makes a prod rollback or a new node pull something nobody reviewed.
+  const pinned = /@sha256:[0-9a-f]{64}$/.test(image) || (/:\w[\w.-]{0,127}$/.test(image) && !image.endsWith(":latest"));
+  if (environment === "prod" && image !== "" && !pinned) {
+    r.problems.push(`modproxy:image must be pinned to a tag other than latest or to a digest when modproxy:environment is prod (got "${image}")`);
+  }
 
-    const availabilityZones = r.list("modproxy:availabilityZones");
-    if (availabilityZones !== undefined && (availabilityZones.length < 2 || availabilityZones.length > 3)) {
-        r.problems.push(`modproxy:availabilityZones must list 2 or 3 zones (got ${availabilityZones.length})`);
-    }
-    const foreignZones = region === "" ? [] : (availabilityZones ?? []).filter((zone) => !zone.startsWith(region));
-    if (foreignZones.length > 0) {
-        r.problems.push(`modproxy:availabilityZones must be zones of ${region} (got ${foreignZones.join(", ")})`);
-    }
-    const azCount = r.integer("modproxy:azCount", 3, 2, 3);
+  const availabilityZones = r.list("modproxy:availabilityZones");
+  if (availabilityZones !== undefined && (availabilityZones.length < 2 || availabilityZones.length > 3)) {
+    r.problems.push(`modproxy:availabilityZones must list 2 or 3 zones (got ${availabilityZones.length})`);
+  }
+  const foreignZones = region === "" ? [] : (availabilityZones ?? []).filter((zone) => !zone.startsWith(region));
+  if (foreignZones.length > 0) {
+    r.problems.push(`modproxy:availabilityZones must be zones of ${region} (got ${foreignZones.join(", ")})`);
+  }
+  const azCount = r.integer("modproxy:azCount", 3, 2, 3);
 
-    const vpcCidr = r.raw("modproxy:vpcCidr") ?? "10.0.0.0/16";
+  const vpcCidr = r.raw("modproxy:vpcCidr") ?? "10.0.0.0/16";
+  try {
+    const parsed = parseCidr(vpcCidr);
+    if (parsed.prefix < 16 || parsed.prefix > 20 || !isPrivateCidr(vpcCidr)) {
+      r.problems.push(`modproxy:vpcCidr must be a private (RFC 1918) range from /16 to /20 (got "${vpcCidr}")`);
+    }
+  } catch (err) {
+    r.problems.push(`modproxy:vpcCidr: ${(err as Error).message}`);
+  }
+
+  const natGateways = r.oneOf<NatGatewayMode>("modproxy:natGateways", ["perAz", "single"], "perAz");
+  const kubernetesVersion = r.raw("modproxy:kubernetesVersion") ?? "1.33";
+  if (!/^1\.\d+$/.test(kubernetesVersion)) {
+    r.problems.push(`modproxy:kubernetesVersion must look like 1.33 (got "${kubernetesVersion}")`);
+  }
+
+  const clusterPublicAccessCidrs = r.cidrs("modproxy:clusterPublicAccessCidrs", []);
+  if (clusterPublicAccessCidrs.some((cidr) => cidr.endsWith("/0"))) {
+    r.problems.push("modproxy:clusterPublicAccessCidrs must not contain 0.0.0.0/0: the Kubernetes API would be open to the internet");
+  }
+
+  const nodeInstanceType = r.raw("modproxy:nodeInstanceType") ?? "m6i.large";
+  const nodeMinSize = r.integer("modproxy:nodeMinSize", 2, 1, 100);
+  const nodeDesiredSize = r.integer("modproxy:nodeDesiredSize", 3, 1, 100);
+  const nodeMaxSize = r.integer("modproxy:nodeMaxSize", 6, 1, 100);
+  if (nodeMinSize > nodeDesiredSize || nodeDesiredSize > nodeMaxSize) {
+    r.problems.push(`node group sizes must satisfy nodeMinSize <= nodeDesiredSize <= nodeMaxSize (got ${nodeMinSize}, ${nodeDesiredSize}, ${nodeMaxSize})`);
+  }
+
+  const replicas = r.integer("modproxy:replicas", 2, 1, 100);
+  const maxReplicas = r.integer("modproxy:maxReplicas", Math.max(6, replicas), 1, 100);
+  if (environment === "prod" && replicas < 2) {
+    r.problems.push(`modproxy:replicas must be at least 2 when modproxy:environment is prod (got ${replicas})`);
+  }
+  if (maxReplicas < replicas) {
+    r.problems.push(`modproxy:maxReplicas (${maxReplicas}) must not be below modproxy:replicas (${replicas})`);
+  }
+
+  // Checked with the proxy's own parsers, so a stack never deploys a value the proxy refuses at start.
+  const upstream = r.required("modproxy:upstream");
+  if (upstream !== "") {
     try {
-        const parsed = parseCidr(vpcCidr);
-        if (parsed.prefix < 16 || parsed.prefix > 20 || !isPrivateCidr(vpcCidr)) {
-            r.problems.push(`modproxy:vpcCidr must be a private (RFC 1918) range from /16 to /20 (got "${vpcCidr}")`);
+      for (const { target } of parseUpstreamList(upstream)) {
+        if (target !== "off" && target !== "direct" && !target.startsWith("https://")) {
+          r.problems.push(`modproxy:upstream entries must be https:// URLs, "direct" or "off" (got "${target}")`);
         }
+      }
     } catch (err) {
-        r.problems.push(`modproxy:vpcCidr: ${(err as Error).message}`);
+      r.problems.push(`modproxy:upstream: ${(err as Error).message}`);
     }
+  }
+  const upstreamTimeout = r.raw("modproxy:upstreamTimeout") ?? "30s";
+  try {
+    parseGoDuration(upstreamTimeout);
+  } catch {
+    r.problems.push(`modproxy:upstreamTimeout must be a Go duration such as 30s or 1m30s (got "${upstreamTimeout}")`);
+  }
 
-    const natGateways = r.oneOf<NatGatewayMode>("modproxy:natGateways", ["perAz", "single"], "perAz");
-    const kubernetesVersion = r.raw("modproxy:kubernetesVersion") ?? "1.33";
-    if (!/^1\.\d+$/.test(kubernetesVersion)) {
-        r.problems.push(`modproxy:kubernetesVersion must look like 1.33 (got "${kubernetesVersion}")`);
-    }
+  const goSumDb = r.raw("modproxy:goSumDb");
+  if (goSumDb !== undefined && goSumDb.toLowerCase() === "off") {
+    r.problems.push(
+      "modproxy:goSumDb must not be off: checksum verification is what makes a shared cache safe; list private modules in modproxy:goPrivate instead",
+    );
+  }
 
-    const clusterPublicAccessCidrs = r.cidrs("modproxy:clusterPublicAccessCidrs", []);
-    if (clusterPublicAccessCidrs.some((cidr) => cidr.endsWith("/0"))) {
-        r.problems.push("modproxy:clusterPublicAccessCidrs must not contain 0.0.0.0/0: the Kubernetes API would be open to the internet");
-    }
+  const s3Prefix = r.raw("modproxy:s3Prefix") ?? "modules/";
+  if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/.test(s3Prefix)) {
+    r.problems.push(`modproxy:s3Prefix must be a relative key prefix ending in "/" such as modules/ (got "${s3Prefix}")`);
+  }
+  const noncurrentVersionDays = r.integer("modproxy:noncurrentVersionDays", 30, 1, 3650);
 
-    const nodeInstanceType = r.raw("modproxy:nodeInstanceType") ?? "m6i.large";
-    const nodeMinSize = r.integer("modproxy:nodeMinSize", 2, 1, 100);
-    const nodeDesiredSize = r.integer("modproxy:nodeDesiredSize", 3, 1, 100);
-    const nodeMaxSize = r.integer("modproxy:nodeMaxSize", 6, 1, 100);
-    if (nodeMinSize > nodeDesiredSize || nodeDesiredSize > nodeMaxSize) {
-        r.problems.push(`node group sizes must satisfy nodeMinSize <= nodeDesiredSize <= nodeMaxSize (got ${nodeMinSize}, ${nodeDesiredSize}, ${nodeMaxSize})`);
-    }
+  const namespace = r.raw("modproxy:namespace") ?? "modproxy";
+  if (!K8S_NAME.test(namespace)) {
+    r.problems.push(`modproxy:namespace must be a DNS-1123 label (got "${namespace}")`);
+  }
 
-    const replicas = r.integer("modproxy:replicas", 2, 1, 100);
-    const maxReplicas = r.integer("modproxy:maxReplicas", Math.max(6, replicas), 1, 100);
-    if (environment === "prod" && replicas < 2) {
-        r.problems.push(`modproxy:replicas must be at least 2 when modproxy:environment is prod (got ${replicas})`);
-    }
-    if (maxReplicas < replicas) {
-        r.problems.push(`modproxy:maxReplicas (${maxReplicas}) must not be below modproxy:replicas (${replicas})`);
-    }
+  const loadBalancerScheme = r.oneOf<LoadBalancerScheme>("modproxy:loadBalancerScheme", ["internal", "internet-facing"], "internal");
+  const clientCidrs = r.cidrs("modproxy:clientCidrs", [vpcCidr]);
+  if (loadBalancerScheme === "internal" && clientCidrs.some((cidr) => cidr.endsWith("/0"))) {
+    r.problems.push("modproxy:clientCidrs may only contain 0.0.0.0/0 when modproxy:loadBalancerScheme is internet-facing");
+  }
+  const nodePort = r.integer("modproxy:nodePort", 30080, 30000, 32767);
 
-    // Checked with the proxy's own parsers, so a stack never deploys a value the proxy refuses at start.
-    const upstream = r.required("modproxy:upstream");
-    if (upstream !== "") {
-        try {
-            for (const { target } of parseUpstreamList(upstream)) {
-                if (target !== "off" && target !== "direct" && !target.startsWith("https://")) {
-                    r.problems.push(`modproxy:upstream entries must be https:// URLs, "direct" or "off" (got "${target}")`);
-                }
-            }
-        } catch (err) {
-            r.problems.push(`modproxy:upstream: ${(err as Error).message}`);
-        }
-    }
-    const upstreamTimeout = r.raw("modproxy:upstreamTimeout") ?? "30s";
-    try {
-        parseGoDuration(upstreamTimeout);
-    } catch {
-        r.problems.push(`modproxy:upstreamTimeout must be a Go duration such as 30s or 1m30s (got "${upstreamTimeout}")`);
-    }
+  const domainName = r.required("modproxy:domainName").toLowerCase();
+  if (domainName !== "" && !DNS_NAME.test(domainName)) {
+    r.problems.push(`modproxy:domainName must be a DNS name such as goproxy.example.com (got "${domainName}")`);
+  }
+  const certificateSource = r.oneOf<CertificateSource>("modproxy:certificateSource", ["acm", "private-ca"], "acm");
+  const hostedZoneId = r.raw("modproxy:hostedZoneId");
+  if (certificateSource === "acm" && hostedZoneId === undefined) {
+    r.problems.push("modproxy:hostedZoneId is required when modproxy:certificateSource is acm (the certificate is validated through DNS)");
+  }
 
-    const goSumDb = r.raw("modproxy:goSumDb");
-    if (goSumDb !== undefined && goSumDb.toLowerCase() === "off") {
-        r.problems.push("modproxy:goSumDb must not be off: checksum verification is what makes a shared cache safe; list private modules in modproxy:goPrivate instead");
-    }
+  const egressCidrs = r.cidrs("modproxy:egressCidrs", ["0.0.0.0/0"]);
 
-    const s3Prefix = r.raw("modproxy:s3Prefix") ?? "modules/";
-    if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/.test(s3Prefix)) {
-        r.problems.push(`modproxy:s3Prefix must be a relative key prefix ending in "/" such as modules/ (got "${s3Prefix}")`);
-    }
-    const noncurrentVersionDays = r.integer("modproxy:noncurrentVersionDays", 30, 1, 3650);
-
-    const namespace = r.raw("modproxy:namespace") ?? "modproxy";
-    if (!K8S_NAME.test(namespace)) {
-        r.problems.push(`modproxy:namespace must be a DNS-1123 label (got "${namespace}")`);
-    }
-
-    const loadBalancerScheme = r.oneOf<LoadBalancerScheme>("modproxy:loadBalancerScheme", ["internal", "internet-facing"], "internal");
-    const clientCidrs = r.cidrs("modproxy:clientCidrs", [vpcCidr]);
-    if (loadBalancerScheme === "internal" && clientCidrs.some((cidr) => cidr.endsWith("/0"))) {
-        r.problems.push("modproxy:clientCidrs may only contain 0.0.0.0/0 when modproxy:loadBalancerScheme is internet-facing");
-    }
-    const nodePort = r.integer("modproxy:nodePort", 30080, 30000, 32767);
-
-    const domainName = r.required("modproxy:domainName").toLowerCase();
-    if (domainName !== "" && !DNS_NAME.test(domainName)) {
-        r.problems.push(`modproxy:domainName must be a DNS name such as goproxy.example.com (got "${domainName}")`);
-    }
-    const certificateSource = r.oneOf<CertificateSource>("modproxy:certificateSource", ["acm", "private-ca"], "acm");
-    const hostedZoneId = r.raw("modproxy:hostedZoneId");
-    if (certificateSource === "acm" && hostedZoneId === undefined) {
-        r.problems.push("modproxy:hostedZoneId is required when modproxy:certificateSource is acm (the certificate is validated through DNS)");
-    }
-
-    const egressCidrs = r.cidrs("modproxy:egressCidrs", ["0.0.0.0/0"]);
-
-    if (r.problems.length > 0) {
-        throw new ConfigError(r.problems);
-    }
-    return {
-        region,
-        environment,
-        image,
-        availabilityZones,
-        azCount,
-        vpcCidr,
-        natGateways,
-        kubernetesVersion,
-        clusterPublicAccessCidrs,
-        nodeInstanceType,
-        nodeMinSize,
-        nodeDesiredSize,
-        nodeMaxSize,
-        replicas,
-        maxReplicas,
-        upstream,
-        upstreamTimeout,
-        goPrivate: r.raw("modproxy:goPrivate") ?? "",
-        goNoProxy: r.raw("modproxy:goNoProxy"),
-        goNoSumDb: r.raw("modproxy:goNoSumDb"),
-        goSumDb,
-        s3Prefix,
-        noncurrentVersionDays,
-        namespace,
-        loadBalancerScheme,
-        clientCidrs,
-        nodePort,
-        domainName,
-        certificateSource,
-        hostedZoneId,
-        egressCidrs,
-        vcsCredentials: r.raw("modproxy:vcsCredentials"),
-        renderYamlTo: r.raw("modproxy:renderYamlTo"),
-    };
+  if (r.problems.length > 0) {
+    throw new ConfigError(r.problems);
+  }
+  return {
+    region,
+    environment,
+    image,
+    availabilityZones,
+    azCount,
+    vpcCidr,
+    natGateways,
+    kubernetesVersion,
+    clusterPublicAccessCidrs,
+    nodeInstanceType,
+    nodeMinSize,
+    nodeDesiredSize,
+    nodeMaxSize,
+    replicas,
+    maxReplicas,
+    upstream,
+    upstreamTimeout,
+    goPrivate: r.raw("modproxy:goPrivate") ?? "",
+    goNoProxy: r.raw("modproxy:goNoProxy"),
+    goNoSumDb: r.raw("modproxy:goNoSumDb"),
+    goSumDb,
+    s3Prefix,
+    noncurrentVersionDays,
+    namespace,
+    loadBalancerScheme,
+    clientCidrs,
+    nodePort,
+    domainName,
+    certificateSource,
+    hostedZoneId,
+    egressCidrs,
+    vcsCredentials: r.raw("modproxy:vcsCredentials"),
+    renderYamlTo: r.raw("modproxy:renderYamlTo"),
+  };
 }

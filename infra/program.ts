@@ -14,98 +14,102 @@ import { ModproxyConfig } from "./config";
 const SERVICE_ACCOUNT = "modproxy";
 
 export function createModproxy(config: ModproxyConfig) {
-    const name = `modproxy-${config.environment}`;
-    const tags = { "modproxy:environment": config.environment, "managed-by": "pulumi" };
-    const isPublic = config.loadBalancerScheme === "internet-facing";
+  const name = `modproxy-${config.environment}`;
+  const tags = { "modproxy:environment": config.environment, "managed-by": "pulumi" };
+  const isPublic = config.loadBalancerScheme === "internet-facing";
 
-    const network = new Network(name, {
-        region: config.region,
-        cidrBlock: config.vpcCidr,
-        availabilityZones: config.availabilityZones,
-        azCount: config.azCount,
-        natGateways: config.natGateways,
-        tags,
-    });
+  const network = new Network(name, {
+    region: config.region,
+    cidrBlock: config.vpcCidr,
+    availabilityZones: config.availabilityZones,
+    azCount: config.azCount,
+    natGateways: config.natGateways,
+    tags,
+  });
 
-    const cluster = new Cluster(name, {
-        clusterName: name,
-        region: config.region,
-        vpcId: network.vpcId,
-        privateSubnetIds: network.privateSubnetIds,
-        kubernetesVersion: config.kubernetesVersion,
-        publicAccessCidrs: config.clusterPublicAccessCidrs,
-        nodeInstanceType: config.nodeInstanceType,
-        nodeMinSize: config.nodeMinSize,
-        nodeDesiredSize: config.nodeDesiredSize,
-        nodeMaxSize: config.nodeMaxSize,
-        renderYamlToDirectory: config.renderYamlTo,
-        tags,
-    });
+  const cluster = new Cluster(name, {
+    clusterName: name,
+    region: config.region,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    kubernetesVersion: config.kubernetesVersion,
+    publicAccessCidrs: config.clusterPublicAccessCidrs,
+    nodeInstanceType: config.nodeInstanceType,
+    nodeMinSize: config.nodeMinSize,
+    nodeDesiredSize: config.nodeDesiredSize,
+    nodeMaxSize: config.nodeMaxSize,
+    renderYamlToDirectory: config.renderYamlTo,
+    tags,
+  });
 
-    const storage = new ModuleStorage(name, {
-        prefix: config.s3Prefix,
-        noncurrentVersionDays: config.noncurrentVersionDays,
-        oidcProviderArn: cluster.oidcProviderArn,
-        oidcIssuer: cluster.oidcIssuer,
-        serviceAccount: { namespace: config.namespace, name: SERVICE_ACCOUNT },
-        tags,
-    });
+  const storage = new ModuleStorage(name, {
+    prefix: config.s3Prefix,
+    noncurrentVersionDays: config.noncurrentVersionDays,
+    oidcProviderArn: cluster.oidcProviderArn,
+    oidcIssuer: cluster.oidcIssuer,
+    serviceAccount: { namespace: config.namespace, name: SERVICE_ACCOUNT },
+    tags,
+  });
 
-    const certificates = new Certificates(name, {
-        domainName: config.domainName,
-        source: config.certificateSource,
-        hostedZoneId: config.hostedZoneId,
-        tags,
-    });
+  const certificates = new Certificates(name, {
+    domainName: config.domainName,
+    source: config.certificateSource,
+    hostedZoneId: config.hostedZoneId,
+    tags,
+  });
 
-    const loadBalancer = new LoadBalancer(name, {
-        vpcId: network.vpcId,
-        internal: !isPublic,
-        subnetIds: isPublic ? network.publicSubnetIds : network.privateSubnetIds,
-        clientCidrs: config.clientCidrs,
-        certificateArn: certificates.certificateArn,
-        nodePort: config.nodePort,
-        nodeSecurityGroupId: cluster.clusterSecurityGroupId,
-        nodeAutoScalingGroupName: cluster.nodeAutoScalingGroupName,
-        domainName: config.domainName,
-        hostedZoneId: config.hostedZoneId,
-        deletionProtection: config.environment === "prod",
-        tags,
-    });
+  const loadBalancer = new LoadBalancer(name, {
+    vpcId: network.vpcId,
+    internal: !isPublic,
+    subnetIds: isPublic ? network.publicSubnetIds : network.privateSubnetIds,
+    clientCidrs: config.clientCidrs,
+    certificateArn: certificates.certificateArn,
+    nodePort: config.nodePort,
+    nodeSecurityGroupId: cluster.clusterSecurityGroupId,
+    nodeAutoScalingGroupName: cluster.nodeAutoScalingGroupName,
+    domainName: config.domainName,
+    hostedZoneId: config.hostedZoneId,
+    deletionProtection: config.environment === "prod",
+    tags,
+  });
 
-    const proxy = new ProxyService(name, {
-        namespace: config.namespace,
-        serviceAccountName: SERVICE_ACCOUNT,
-        image: config.image,
-        replicas: config.replicas,
-        maxReplicas: config.maxReplicas,
-        roleArn: storage.roleArn,
-        settings: {
-            upstream: config.upstream,
-            upstreamTimeout: config.upstreamTimeout,
-            bucketName: storage.bucketName,
-            s3Prefix: config.s3Prefix,
-            region: config.region,
-            goPrivate: config.goPrivate,
-            goNoProxy: config.goNoProxy,
-            goNoSumDb: config.goNoSumDb,
-            goSumDb: config.goSumDb,
-        },
-        vcsCredentials: config.vcsCredentials === undefined ? undefined : pulumi.secret(config.vcsCredentials),
-        nodePort: config.nodePort,
-        loadBalancerCidrs: isPublic ? network.publicSubnetCidrs : network.privateSubnetCidrs,
-        vpcCidr: config.vpcCidr,
-        s3Cidrs: network.s3Cidrs,
-        egressCidrs: config.egressCidrs,
-    }, { provider: cluster.provider });
-
-    return {
-        url: loadBalancer.url,
-        goproxy: `GOPROXY=${loadBalancer.url}`,
-        loadBalancerDnsName: loadBalancer.dnsName,
+  const proxy = new ProxyService(
+    name,
+    {
+      namespace: config.namespace,
+      serviceAccountName: SERVICE_ACCOUNT,
+      image: config.image,
+      replicas: config.replicas,
+      maxReplicas: config.maxReplicas,
+      roleArn: storage.roleArn,
+      settings: {
+        upstream: config.upstream,
+        upstreamTimeout: config.upstreamTimeout,
         bucketName: storage.bucketName,
-        clusterName: cluster.clusterName,
-        clientToken: proxy.clientToken,
-        ...(certificates.caCertPem ? { caCertificatePem: certificates.caCertPem } : {}),
-    };
+        s3Prefix: config.s3Prefix,
+        region: config.region,
+        goPrivate: config.goPrivate,
+        goNoProxy: config.goNoProxy,
+        goNoSumDb: config.goNoSumDb,
+        goSumDb: config.goSumDb,
+      },
+      vcsCredentials: config.vcsCredentials === undefined ? undefined : pulumi.secret(config.vcsCredentials),
+      nodePort: config.nodePort,
+      loadBalancerCidrs: isPublic ? network.publicSubnetCidrs : network.privateSubnetCidrs,
+      vpcCidr: config.vpcCidr,
+      s3Cidrs: network.s3Cidrs,
+      egressCidrs: config.egressCidrs,
+    },
+    { provider: cluster.provider },
+  );
+
+  return {
+    url: loadBalancer.url,
+    goproxy: `GOPROXY=${loadBalancer.url}`,
+    loadBalancerDnsName: loadBalancer.dnsName,
+    bucketName: storage.bucketName,
+    clusterName: cluster.clusterName,
+    clientToken: proxy.clientToken,
+    ...(certificates.caCertPem ? { caCertificatePem: certificates.caCertPem } : {}),
+  };
 }

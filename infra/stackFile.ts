@@ -12,57 +12,57 @@ export type StackFileConfig = Record<string, string>;
 
 /** A YAML scalar: quoted (a comment may follow the closing quote) or plain (up to a ` #` comment). */
 function scalar(raw: string): string {
-    const text = raw.trim();
-    const doubleQuoted = /^"((?:[^"\\]|\\.)*)"\s*(#.*)?$/.exec(text);
-    if (doubleQuoted) {
-        return JSON.parse(`"${doubleQuoted[1]}"`) as string;
-    }
-    const singleQuoted = /^'((?:[^']|'')*)'\s*(#.*)?$/.exec(text);
-    if (singleQuoted) {
-        return singleQuoted[1].replace(/''/g, "'");
-    }
-    return text.replace(/\s+#.*$/, "");
+  const text = raw.trim();
+  const doubleQuoted = /^"((?:[^"\\]|\\.)*)"\s*(#.*)?$/.exec(text);
+  if (doubleQuoted) {
+    return JSON.parse(`"${doubleQuoted[1]}"`) as string;
+  }
+  const singleQuoted = /^'((?:[^']|'')*)'\s*(#.*)?$/.exec(text);
+  if (singleQuoted) {
+    return singleQuoted[1].replace(/''/g, "'");
+  }
+  return text.replace(/\s+#.*$/, "");
 }
 
 /** Parses the text of a stack file; throws naming the line it does not understand. */
 export function parseStackFile(text: string, fileName: string): StackFileConfig {
-    const values: StackFileConfig = {};
-    let inConfig = false;
-    let pendingSecureKey: string | undefined;
-    text.split(/\r?\n/).forEach((line, index) => {
-        if (/^\s*(#.*)?$/.test(line)) {
-            return;
-        }
-        const content = line.replace(/\s+$/, "");
-        const fail = (why: string) => new Error(`${fileName}:${index + 1}: ${why}: ${line.trim()}`);
-        if (!/^\s/.test(content)) {
-            inConfig = scalar(content) === "config:";
-            return;
-        }
-        if (!inConfig) {
-            return;
-        }
-        const secure = /^\s{4,}secure:\s*\S+/.exec(content);
-        if (pendingSecureKey !== undefined && secure) {
-            pendingSecureKey = undefined;
-            return;
-        }
-        const entry = /^\s{2}([A-Za-z0-9_-]+:[A-Za-z0-9_.-]+):(.*)$/.exec(content);
-        if (!entry || pendingSecureKey !== undefined) {
-            throw fail("expected `  namespace:key: value` or a `secure:` block");
-        }
-        if (scalar(entry[2]) === "") {
-            pendingSecureKey = entry[1];
-        } else {
-            values[entry[1]] = scalar(entry[2]);
-        }
-    });
-    if (pendingSecureKey !== undefined) {
-        throw new Error(`${fileName}: ${pendingSecureKey} has no value`);
+  const values: StackFileConfig = {};
+  let inConfig = false;
+  let pendingSecureKey: string | undefined;
+  text.split(/\r?\n/).forEach((line, index) => {
+    if (/^\s*(#.*)?$/.test(line)) {
+      return;
     }
-    return values;
+    const content = line.replace(/\s+$/, "");
+    const fail = (why: string) => new Error(`${fileName}:${index + 1}: ${why}: ${line.trim()}`);
+    if (!/^\s/.test(content)) {
+      inConfig = scalar(content) === "config:";
+      return;
+    }
+    if (!inConfig) {
+      return;
+    }
+    const secure = /^\s{4,}secure:\s*\S+/.exec(content);
+    if (pendingSecureKey !== undefined && secure) {
+      pendingSecureKey = undefined;
+      return;
+    }
+    const entry = /^\s{2}([A-Za-z0-9_-]+:[A-Za-z0-9_.-]+):(.*)$/.exec(content);
+    if (!entry || pendingSecureKey !== undefined) {
+      throw fail("expected `  namespace:key: value` or a `secure:` block");
+    }
+    if (scalar(entry[2]) === "") {
+      pendingSecureKey = entry[1];
+    } else {
+      values[entry[1]] = scalar(entry[2]);
+    }
+  });
+  if (pendingSecureKey !== undefined) {
+    throw new Error(`${fileName}: ${pendingSecureKey} has no value`);
+  }
+  return values;
 }
 
 export function readStackFile(path: string): StackFileConfig {
-    return parseStackFile(fs.readFileSync(path, "utf8"), path);
+  return parseStackFile(fs.readFileSync(path, "utf8"), path);
 }

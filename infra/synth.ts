@@ -16,8 +16,8 @@ export const REPO_ROOT = path.resolve(__dirname, "..");
 
 /** Runs the infra program offline under pulumi mocks with the config from Pulumi.<stack>.yaml (path resolved from repo root), plus optional overrides. */
 export async function synthesize(stack: string, options?: { config?: Record<string, string> }): Promise<SynthesisResult> {
-    const stackFile = readStackFile(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`));
-    const values: Record<string, string> = { ...stackFile, ...options?.config };
-    const config = parseConfig((key) => values[key]);
-    return runOffline({ stack, region: config.region }, () => createModproxy(config));
+  const stackFile = readStackFile(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`));
+  const values: Record<string, string> = { ...stackFile, ...options?.config };
+  const config = parseConfig((key) => values[key]);
+  return runOffline({ stack, region: config.region }, () => createModproxy(config));
 }

@@ -36,9 +36,24 @@ const motoOnly = process.argv.includes("--moto-python");
 const sumdbOnly = process.argv.includes("--sumdb-server");
 const tools = [
   { name: "go", present: () => has("go"), pkgs: ["golang-go"], why: "end-to-end tests run the real go command" },
-  { name: "git", present: () => has("git"), pkgs: ["git"], why: "private-module tests serve repositories with git http-backend, which the proxy's go command fetches with git" },
-  { name: "buildah, podman, runc", present: () => ["buildah", "podman", "runc"].every(has), pkgs: ["buildah", "podman", "runc"], why: "the image test builds proxy-app/Dockerfile and runs it" },
-  { name: "debootstrap", present: () => has("debootstrap"), pkgs: ["debootstrap"], why: "scripts/seed-base-image.sh makes the Dockerfile's base image where none can be pulled" },
+  {
+    name: "git",
+    present: () => has("git"),
+    pkgs: ["git"],
+    why: "private-module tests serve repositories with git http-backend, which the proxy's go command fetches with git",
+  },
+  {
+    name: "buildah, podman, runc",
+    present: () => ["buildah", "podman", "runc"].every(has),
+    pkgs: ["buildah", "podman", "runc"],
+    why: "the image test builds proxy-app/Dockerfile and runs it",
+  },
+  {
+    name: "debootstrap",
+    present: () => has("debootstrap"),
+    pkgs: ["debootstrap"],
+    why: "scripts/seed-base-image.sh makes the Dockerfile's base image where none can be pulled",
+  },
   { name: "python3 with venv", present: hasPythonVenv, pkgs: ["python3", "python3-venv"], why: "S3 storage tests run moto's S3 server from a Python venv" },
 ].filter((t) => (!motoOnly || t.name.startsWith("python3")) && (!sumdbOnly || t.name === "go"));
 
@@ -77,7 +92,9 @@ function ensureMotoVenv() {
   fs.rmSync(building, { recursive: true, force: true });
   try {
     execFileSync("python3", ["-m", "venv", building], { stdio: ["ignore", 2, 2] });
-    execFileSync(path.join(building, "bin", "python"), ["-m", "pip", "install", "-q", "--disable-pip-version-check", MOTO_REQUIREMENT], { stdio: ["ignore", 2, 2] });
+    execFileSync(path.join(building, "bin", "python"), ["-m", "pip", "install", "-q", "--disable-pip-version-check", MOTO_REQUIREMENT], {
+      stdio: ["ignore", 2, 2],
+    });
   } catch (err) {
     fs.rmSync(building, { recursive: true, force: true });
     console.error(`modproxy: could not install ${MOTO_REQUIREMENT} (S3 storage tests need it): ${err.message}`);
@@ -95,9 +112,16 @@ function ensureMotoVenv() {
 /** Builds test/fixtures/sumdb-server unless a binary of the same sources exists; returns the binary's path. */
 function ensureSumdbServer() {
   // Named by a hash of the sources, so editing them (or the x/mod pin) builds afresh.
-  const sources = fs.readdirSync(SUMDB_SERVER_SOURCE).filter((f) => /^(go\.mod|go\.sum|.*\.go)$/.test(f)).sort();
+  const sources = fs
+    .readdirSync(SUMDB_SERVER_SOURCE)
+    .filter((f) => /^(go\.mod|go\.sum|.*\.go)$/.test(f))
+    .sort();
   const hash = crypto.createHash("sha256");
-  for (const file of sources) hash.update(`${file}\0`).update(fs.readFileSync(path.join(SUMDB_SERVER_SOURCE, file))).update("\0");
+  for (const file of sources)
+    hash
+      .update(`${file}\0`)
+      .update(fs.readFileSync(path.join(SUMDB_SERVER_SOURCE, file)))
+      .update("\0");
   const binary = path.join(cacheDir, `sumdb-server-${hash.digest("hex").slice(0, 16)}`);
   if (fs.existsSync(binary)) return binary;
   console.error(`modproxy: building the test checksum database into ${binary} (once)...`);

@@ -6,8 +6,8 @@ import { stringAt } from "./values";
 // referencing property holds the target's id, ARN, physical name or logical name.
 
 function identifiersOf(target: PolicyResource, nameProperties: readonly string[]): Set<string> {
-    const candidates = [target.props.id, target.props.arn, ...nameProperties.map((p) => target.props[p]), target.name, target.urn];
-    return new Set(candidates.map(stringAt).filter((v): v is string => v !== undefined && v.length > 0));
+  const candidates = [target.props.id, target.props.arn, ...nameProperties.map((p) => target.props[p]), target.name, target.urn];
+  return new Set(candidates.map(stringAt).filter((v): v is string => v !== undefined && v.length > 0));
 }
 
 /**
@@ -16,12 +16,12 @@ function identifiersOf(target: PolicyResource, nameProperties: readonly string[]
  * the value itself may be unknown); otherwise the value is compared with the target's identifiers.
  */
 export function refersTo(source: PolicyResource, property: string, target: PolicyResource, nameProperties: readonly string[] = []): boolean {
-    const dependencies = source.propertyDependencies[property];
-    if (dependencies !== undefined && dependencies.length > 0) {
-        return dependencies.includes(target);
-    }
-    const value = source.props[property];
-    const references = Array.isArray(value) ? value : [value];
-    const ids = identifiersOf(target, nameProperties);
-    return references.some((r) => typeof r === "string" && ids.has(r));
+  const dependencies = source.propertyDependencies[property];
+  if (dependencies !== undefined && dependencies.length > 0) {
+    return dependencies.includes(target);
+  }
+  const value = source.props[property];
+  const references = Array.isArray(value) ? value : [value];
+  const ids = identifiersOf(target, nameProperties);
+  return references.some((r) => typeof r === "string" && ids.has(r));
 }

@@ -3,24 +3,24 @@ import { JsonRecord } from "./values";
 
 /** Type tokens the pack inspects; aws v7 keeps the alb/* aliases as distinct tokens, so both are listed. */
 export const types = {
-    bucket: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
-    bucketPublicAccessBlock: ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"],
-    bucketPolicy: ["aws:s3/bucketPolicy:BucketPolicy"],
-    securityGroup: ["aws:ec2/securityGroup:SecurityGroup"],
-    securityGroupRule: ["aws:ec2/securityGroupRule:SecurityGroupRule"],
-    securityGroupIngressRule: ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"],
-    eksCluster: ["aws:eks/cluster:Cluster"],
-    eksNodeGroup: ["aws:eks/nodeGroup:NodeGroup"],
-    instance: ["aws:ec2/instance:Instance"],
-    launchTemplate: ["aws:ec2/launchTemplate:LaunchTemplate"],
-    subnet: ["aws:ec2/subnet:Subnet"],
-    loadBalancer: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
-    listener: ["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
-    certificate: ["aws:acm/certificate:Certificate"],
-    tlsPrivateKey: ["tls:index/privateKey:PrivateKey"],
-    configMap: ["kubernetes:core/v1:ConfigMap"],
-    service: ["kubernetes:core/v1:Service"],
-    networkPolicy: ["kubernetes:networking.k8s.io/v1:NetworkPolicy"],
+  bucket: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
+  bucketPublicAccessBlock: ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"],
+  bucketPolicy: ["aws:s3/bucketPolicy:BucketPolicy"],
+  securityGroup: ["aws:ec2/securityGroup:SecurityGroup"],
+  securityGroupRule: ["aws:ec2/securityGroupRule:SecurityGroupRule"],
+  securityGroupIngressRule: ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"],
+  eksCluster: ["aws:eks/cluster:Cluster"],
+  eksNodeGroup: ["aws:eks/nodeGroup:NodeGroup"],
+  instance: ["aws:ec2/instance:Instance"],
+  launchTemplate: ["aws:ec2/launchTemplate:LaunchTemplate"],
+  subnet: ["aws:ec2/subnet:Subnet"],
+  loadBalancer: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
+  listener: ["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
+  certificate: ["aws:acm/certificate:Certificate"],
+  tlsPrivateKey: ["tls:index/privateKey:PrivateKey"],
+  configMap: ["kubernetes:core/v1:ConfigMap"],
+  service: ["kubernetes:core/v1:Service"],
+  networkPolicy: ["kubernetes:networking.k8s.io/v1:NetworkPolicy"],
 } satisfies Record<string, string[]>;
 
 /**
@@ -28,13 +28,13 @@ export const types = {
  * workload kinds share one rule body. Other types are reported not applicable, as the SDK helper does.
  */
 export function validateResourceOfTypes(
-    tokens: readonly string[],
-    validate: (props: JsonRecord, args: ResourceValidationArgs, reportViolation: ReportViolation) => void,
+  tokens: readonly string[],
+  validate: (props: JsonRecord, args: ResourceValidationArgs, reportViolation: ReportViolation) => void,
 ): ResourceValidation {
-    return (args, reportViolation) => {
-        if (!tokens.includes(args.type)) {
-            args.notApplicable(`Policy only applies to resources of type ${tokens.join(", ")}`);
-        }
-        validate(args.props, args, reportViolation);
-    };
+  return (args, reportViolation) => {
+    if (!tokens.includes(args.type)) {
+      args.notApplicable(`Policy only applies to resources of type ${tokens.join(", ")}`);
+    }
+    validate(args.props, args, reportViolation);
+  };
 }

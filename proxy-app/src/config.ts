@@ -59,18 +59,49 @@ export const SETTINGS: readonly Setting[] = [
   { key: "host", env: "MODPROXY_HOST", flag: "--host", description: "address to listen on", default: "0.0.0.0" },
   { key: "storage", env: "MODPROXY_STORAGE", flag: "--storage", description: `where modules are cached: ${STORAGE_KINDS.join(" or ")}`, default: "disk" },
   { key: "storageDir", env: "MODPROXY_STORAGE_DIR", flag: "--storage-dir", description: "directory of the disk cache", default: "./data" },
-  { key: "s3Bucket", env: "MODPROXY_S3_BUCKET", flag: "--s3-bucket", description: "S3 bucket of the cache (region and credentials come from the AWS SDK's usual chain)", defaultText: "none; required when MODPROXY_STORAGE is s3" },
-  { key: "s3Prefix", env: "MODPROXY_S3_PREFIX", flag: "--s3-prefix", description: 'key prefix within the bucket; a trailing "/" is added', defaultText: "none: keys start at the bucket root" },
-  { key: "s3Endpoint", env: "MODPROXY_S3_ENDPOINT", flag: "--s3-endpoint", description: "URL of an S3-compatible server, addressed path-style", defaultText: "AWS S3 in the SDK's region" },
+  {
+    key: "s3Bucket",
+    env: "MODPROXY_S3_BUCKET",
+    flag: "--s3-bucket",
+    description: "S3 bucket of the cache (region and credentials come from the AWS SDK's usual chain)",
+    defaultText: "none; required when MODPROXY_STORAGE is s3",
+  },
+  {
+    key: "s3Prefix",
+    env: "MODPROXY_S3_PREFIX",
+    flag: "--s3-prefix",
+    description: 'key prefix within the bucket; a trailing "/" is added',
+    defaultText: "none: keys start at the bucket root",
+  },
+  {
+    key: "s3Endpoint",
+    env: "MODPROXY_S3_ENDPOINT",
+    flag: "--s3-endpoint",
+    description: "URL of an S3-compatible server, addressed path-style",
+    defaultText: "AWS S3 in the SDK's region",
+  },
   {
     key: "upstream",
     env: "MODPROXY_UPSTREAM",
     flag: "--upstream",
-    description: 'upstream proxies in GOPROXY syntax: "," falls through on 404/410, "|" on any error, "off" stops, "direct" fetches from version control with the go command',
+    description:
+      'upstream proxies in GOPROXY syntax: "," falls through on 404/410, "|" on any error, "off" stops, "direct" fetches from version control with the go command',
     defaultText: "the go command's own default proxy (from the installed toolchain's go.env)",
   },
-  { key: "upstreamTimeoutMs", env: "MODPROXY_UPSTREAM_TIMEOUT", flag: "--upstream-timeout", description: "upper bound on connecting to an upstream and on each silence while reading (Go duration)", default: "30s" },
-  { key: "directTimeoutMs", env: "MODPROXY_DIRECT_TIMEOUT", flag: "--direct-timeout", description: "upper bound on one go command run fetching from version control (direct and GONOPROXY modules), clones included (Go duration)", default: "5m" },
+  {
+    key: "upstreamTimeoutMs",
+    env: "MODPROXY_UPSTREAM_TIMEOUT",
+    flag: "--upstream-timeout",
+    description: "upper bound on connecting to an upstream and on each silence while reading (Go duration)",
+    default: "30s",
+  },
+  {
+    key: "directTimeoutMs",
+    env: "MODPROXY_DIRECT_TIMEOUT",
+    flag: "--direct-timeout",
+    description: "upper bound on one go command run fetching from version control (direct and GONOPROXY modules), clones included (Go duration)",
+    default: "5m",
+  },
   {
     key: "vcsCredentialsFile",
     env: "MODPROXY_VCS_CREDENTIALS_FILE",
@@ -90,18 +121,32 @@ export const SETTINGS: readonly Setting[] = [
     key: "goNoProxy",
     env: "GONOPROXY",
     flag: "--gonoproxy",
-    description: "modules never sent to an upstream proxy: fetched from version control with the go command (as GOPROXY=direct would), as the go command reads it",
+    description:
+      "modules never sent to an upstream proxy: fetched from version control with the go command (as GOPROXY=direct would), as the go command reads it",
     defaultText: "GOPRIVATE",
   },
   {
     key: "goSumDb",
     env: "GOSUMDB",
     flag: "--gosumdb",
-    description: 'the checksum database served under /sumdb/, as "name", "name+key" or "name+key url" (with a URL it is reached there, else through the upstreams); "off" is refused',
+    description:
+      'the checksum database served under /sumdb/, as "name", "name+key" or "name+key url" (with a URL it is reached there, else through the upstreams); "off" is refused',
     defaultText: "any database the upstreams serve",
   },
-  { key: "goNoSumDb", env: "GONOSUMDB", flag: "--gonosumdb", description: "modules never looked up in the checksum database, so their names stay inside (GONOPROXY modules never are either)", defaultText: "GOPRIVATE" },
-  { key: "tlsCertFile", env: "MODPROXY_TLS_CERT_FILE", flag: "--tls-cert-file", description: "PEM certificate chain to serve HTTPS with (with MODPROXY_TLS_KEY_FILE)", defaultText: "none: plain HTTP, for TLS ending at a load balancer" },
+  {
+    key: "goNoSumDb",
+    env: "GONOSUMDB",
+    flag: "--gonosumdb",
+    description: "modules never looked up in the checksum database, so their names stay inside (GONOPROXY modules never are either)",
+    defaultText: "GOPRIVATE",
+  },
+  {
+    key: "tlsCertFile",
+    env: "MODPROXY_TLS_CERT_FILE",
+    flag: "--tls-cert-file",
+    description: "PEM certificate chain to serve HTTPS with (with MODPROXY_TLS_KEY_FILE)",
+    defaultText: "none: plain HTTP, for TLS ending at a load balancer",
+  },
   { key: "tlsKeyFile", env: "MODPROXY_TLS_KEY_FILE", flag: "--tls-key-file", description: "PEM private key of that certificate", defaultText: "none" },
 ];
 
@@ -128,7 +173,10 @@ const schema = z
     storage: z.enum(STORAGE_KINDS, { error: `must be ${STORAGE_KINDS.map((k) => `"${k}"`).join(" or ")}` }),
     s3Bucket: z
       .string()
-      .refine((b) => BUCKET_NAME.test(b) && !b.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(b), "must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not an IP address")
+      .refine(
+        (b) => BUCKET_NAME.test(b) && !b.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(b),
+        "must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not an IP address",
+      )
       .optional(),
     s3Prefix: z
       .string()

@@ -67,7 +67,11 @@ export class ModuleService {
     let fromUpstream: string[] = [];
     try {
       const body = await this.fetchSmall(req, `${req.encodedModule}/@v/list`, "list");
-      fromUpstream = body.toString("utf8").split("\n").map((l) => l.trim()).filter(isValidVersion);
+      fromUpstream = body
+        .toString("utf8")
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(isValidVersion);
     } catch (err) {
       if (!(err instanceof NotFoundError || err instanceof LookupDisabledError)) {
         if (cached.length === 0) throw err;

@@ -15,9 +15,7 @@ export interface ParsedVersion {
 
 const NUM = "(0|[1-9][0-9]*)";
 const IDENT = "[0-9A-Za-z-]+";
-const VERSION_RE = new RegExp(
-  `^v${NUM}(?:\\.${NUM}(?:\\.${NUM}(?:-(${IDENT}(?:\\.${IDENT})*))?(?:\\+(${IDENT}(?:\\.${IDENT})*))?)?)?$`,
-);
+const VERSION_RE = new RegExp(`^v${NUM}(?:\\.${NUM}(?:\\.${NUM}(?:-(${IDENT}(?:\\.${IDENT})*))?(?:\\+(${IDENT}(?:\\.${IDENT})*))?)?)?$`);
 
 export function parseVersion(v: string): ParsedVersion | undefined {
   const m = VERSION_RE.exec(v);

@@ -42,8 +42,7 @@ export function parseGoSumDb(value: string): { name: string; url?: string } {
 }
 
 export type SumdbRequest =
-  | { name: string; kind: "supported" | "latest" | "tile"; file: string }
-  | { name: string; kind: "lookup"; file: string; module: string };
+  { name: string; kind: "supported" | "latest" | "tile"; file: string } | { name: string; kind: "lookup"; file: string; module: string };
 
 /** Parses the part of a path after "/sumdb/"; throws InvalidPathError for anything a client could not have meant. */
 export function parseSumdbRequest(rest: string): SumdbRequest {

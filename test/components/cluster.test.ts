@@ -5,64 +5,67 @@ import { at, ofType, one, synthesizeComponent } from "../infra/resources";
 const ARGS: ClusterArgs = { clusterName: "mp", region: "eu-west-1", vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b"] };
 
 describe("Cluster", () => {
-    it("keeps the API endpoint private by default", async () => {
-        const cluster = one(await synthesizeComponent(() => new Cluster("c", ARGS)), "aws:eks/cluster:Cluster");
-        assert.strictEqual(at(cluster, "vpcConfig.endpointPrivateAccess"), true);
-        assert.strictEqual(at(cluster, "vpcConfig.endpointPublicAccess"), false);
-        assert.deepStrictEqual(at(cluster, "vpcConfig.subnetIds"), ["subnet-a", "subnet-b"]);
-    });
+  it("keeps the API endpoint private by default", async () => {
+    const cluster = one(await synthesizeComponent(() => new Cluster("c", ARGS)), "aws:eks/cluster:Cluster");
+    assert.strictEqual(at(cluster, "vpcConfig.endpointPrivateAccess"), true);
+    assert.strictEqual(at(cluster, "vpcConfig.endpointPublicAccess"), false);
+    assert.deepStrictEqual(at(cluster, "vpcConfig.subnetIds"), ["subnet-a", "subnet-b"]);
+  });
 
-    it("limits public access to the configured CIDRs and refuses 0.0.0.0/0", async () => {
-        const cluster = one(await synthesizeComponent(() => new Cluster("c", { ...ARGS, publicAccessCidrs: ["203.0.113.0/24"] })), "aws:eks/cluster:Cluster");
-        assert.strictEqual(at(cluster, "vpcConfig.endpointPublicAccess"), true);
-        assert.deepStrictEqual(at(cluster, "vpcConfig.publicAccessCidrs"), ["203.0.113.0/24"]);
-        assert.throws(() => new Cluster("c", { ...ARGS, publicAccessCidrs: ["0.0.0.0/0"] }), /must not contain 0\.0\.0\.0\/0/);
-    });
+  it("limits public access to the configured CIDRs and refuses 0.0.0.0/0", async () => {
+    const cluster = one(await synthesizeComponent(() => new Cluster("c", { ...ARGS, publicAccessCidrs: ["203.0.113.0/24"] })), "aws:eks/cluster:Cluster");
+    assert.strictEqual(at(cluster, "vpcConfig.endpointPublicAccess"), true);
+    assert.deepStrictEqual(at(cluster, "vpcConfig.publicAccessCidrs"), ["203.0.113.0/24"]);
+    assert.throws(() => new Cluster("c", { ...ARGS, publicAccessCidrs: ["0.0.0.0/0"] }), /must not contain 0\.0\.0\.0\/0/);
+  });
 
-    it("envelope-encrypts secrets with a rotating KMS key and ships every control-plane log", async () => {
-        const result = await synthesizeComponent(() => new Cluster("c", ARGS));
-        const cluster = one(result, "aws:eks/cluster:Cluster");
-        const key = one(result, "aws:kms/key:Key");
-        assert.strictEqual(key.inputs.enableKeyRotation, true);
-        assert.deepStrictEqual(at(cluster, "encryptionConfig.resources"), ["secrets"]);
-        assert.strictEqual(at(cluster, "encryptionConfig.provider.keyArn"), "arn:aws:kms:eu-west-1:123456789012:c-secrets-key");
-        assert.deepStrictEqual(at(cluster, "enabledClusterLogTypes"), ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
-        assert.strictEqual(one(result, "aws:cloudwatch/logGroup:LogGroup").inputs.name, "/aws/eks/mp/cluster");
-        const [keyGrant] = JSON.parse(String(one(result, "aws:iam/rolePolicy:RolePolicy", "c-cluster-secrets-key").inputs.policy)).Statement;
-        assert.strictEqual(keyGrant.Resource, "arn:aws:kms:eu-west-1:123456789012:c-secrets-key");
-    });
+  it("envelope-encrypts secrets with a rotating KMS key and ships every control-plane log", async () => {
+    const result = await synthesizeComponent(() => new Cluster("c", ARGS));
+    const cluster = one(result, "aws:eks/cluster:Cluster");
+    const key = one(result, "aws:kms/key:Key");
+    assert.strictEqual(key.inputs.enableKeyRotation, true);
+    assert.deepStrictEqual(at(cluster, "encryptionConfig.resources"), ["secrets"]);
+    assert.strictEqual(at(cluster, "encryptionConfig.provider.keyArn"), "arn:aws:kms:eu-west-1:123456789012:c-secrets-key");
+    assert.deepStrictEqual(at(cluster, "enabledClusterLogTypes"), ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+    assert.strictEqual(one(result, "aws:cloudwatch/logGroup:LogGroup").inputs.name, "/aws/eks/mp/cluster");
+    const [keyGrant] = JSON.parse(String(one(result, "aws:iam/rolePolicy:RolePolicy", "c-cluster-secrets-key").inputs.policy)).Statement;
+    assert.strictEqual(keyGrant.Resource, "arn:aws:kms:eu-west-1:123456789012:c-secrets-key");
+  });
 
-    it("runs a managed node group in the private subnets with IMDSv2 and a hop limit of 1", async () => {
-        const result = await synthesizeComponent(() => new Cluster("c", { ...ARGS, nodeMinSize: 3, nodeDesiredSize: 3, nodeMaxSize: 9 }));
-        const nodes = one(result, "aws:eks/nodeGroup:NodeGroup");
-        assert.deepStrictEqual(nodes.inputs.subnetIds, ["subnet-a", "subnet-b"]);
-        assert.deepStrictEqual(nodes.inputs.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 9 });
-        const template = one(result, "aws:ec2/launchTemplate:LaunchTemplate");
-        assert.strictEqual(at(template, "metadataOptions.httpTokens"), "required");
-        assert.strictEqual(at(template, "metadataOptions.httpPutResponseHopLimit"), 1);
-        // The node group follows the template's latest version, so a template change rolls the nodes.
-        assert.strictEqual(at(nodes, "launchTemplate.version"), "1");
-        const attachments = ofType(result, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.startsWith("c-node-role-"));
-        assert.strictEqual(attachments.length, 3);
-        assert.ok(attachments.every((a) => nodes.dependencies.includes(a.urn)), "nodes cannot join before their role's policies are attached");
-    });
+  it("runs a managed node group in the private subnets with IMDSv2 and a hop limit of 1", async () => {
+    const result = await synthesizeComponent(() => new Cluster("c", { ...ARGS, nodeMinSize: 3, nodeDesiredSize: 3, nodeMaxSize: 9 }));
+    const nodes = one(result, "aws:eks/nodeGroup:NodeGroup");
+    assert.deepStrictEqual(nodes.inputs.subnetIds, ["subnet-a", "subnet-b"]);
+    assert.deepStrictEqual(nodes.inputs.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 9 });
+    const template = one(result, "aws:ec2/launchTemplate:LaunchTemplate");
+    assert.strictEqual(at(template, "metadataOptions.httpTokens"), "required");
+    assert.strictEqual(at(template, "metadataOptions.httpPutResponseHopLimit"), 1);
+    // The node group follows the template's latest version, so a template change rolls the nodes.
+    assert.strictEqual(at(nodes, "launchTemplate.version"), "1");
+    const attachments = ofType(result, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.startsWith("c-node-role-"));
+    assert.strictEqual(attachments.length, 3);
+    assert.ok(
+      attachments.every((a) => nodes.dependencies.includes(a.urn)),
+      "nodes cannot join before their role's policies are attached",
+    );
+  });
 
-    it("registers the cluster's OIDC issuer for IRSA and turns on NetworkPolicy enforcement", async () => {
-        const result = await synthesizeComponent(() => new Cluster("c", ARGS));
-        const oidc = one(result, "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
-        assert.strictEqual(oidc.inputs.url, "https://oidc.eks.eu-west-1.amazonaws.com/id/C-EKS");
-        assert.deepStrictEqual(oidc.inputs.clientIdLists, ["sts.amazonaws.com"]);
-        const cni = one(result, "aws:eks/addon:Addon");
-        assert.deepStrictEqual(JSON.parse(String(cni.inputs.configurationValues)), { enableNetworkPolicy: "true" });
-    });
+  it("registers the cluster's OIDC issuer for IRSA and turns on NetworkPolicy enforcement", async () => {
+    const result = await synthesizeComponent(() => new Cluster("c", ARGS));
+    const oidc = one(result, "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
+    assert.strictEqual(oidc.inputs.url, "https://oidc.eks.eu-west-1.amazonaws.com/id/C-EKS");
+    assert.deepStrictEqual(oidc.inputs.clientIdLists, ["sts.amazonaws.com"]);
+    const cni = one(result, "aws:eks/addon:Addon");
+    assert.deepStrictEqual(JSON.parse(String(cni.inputs.configurationValues)), { enableNetworkPolicy: "true" });
+  });
 
-    it("points a Kubernetes provider at the cluster, optionally rendering YAML instead", async () => {
-        const applied = one(await synthesizeComponent(() => new Cluster("c", ARGS)), "pulumi:providers:kubernetes");
-        const kubeconfig = JSON.parse(String(applied.inputs.kubeconfig));
-        assert.strictEqual(kubeconfig.clusters[0].cluster.server, "https://c-eks.gr7.eu-west-1.eks.amazonaws.com");
-        assert.deepStrictEqual(kubeconfig.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "mp", "--region", "eu-west-1"]);
-        assert.strictEqual(applied.inputs.renderYamlToDirectory, undefined);
-        const rendered = one(await synthesizeComponent(() => new Cluster("c", { ...ARGS, renderYamlToDirectory: "out/manifests" })), "pulumi:providers:kubernetes");
-        assert.strictEqual(rendered.inputs.renderYamlToDirectory, "out/manifests");
-    });
+  it("points a Kubernetes provider at the cluster, optionally rendering YAML instead", async () => {
+    const applied = one(await synthesizeComponent(() => new Cluster("c", ARGS)), "pulumi:providers:kubernetes");
+    const kubeconfig = JSON.parse(String(applied.inputs.kubeconfig));
+    assert.strictEqual(kubeconfig.clusters[0].cluster.server, "https://c-eks.gr7.eu-west-1.eks.amazonaws.com");
+    assert.deepStrictEqual(kubeconfig.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "mp", "--region", "eu-west-1"]);
+    assert.strictEqual(applied.inputs.renderYamlToDirectory, undefined);
+    const rendered = one(await synthesizeComponent(() => new Cluster("c", { ...ARGS, renderYamlToDirectory: "out/manifests" })), "pulumi:providers:kubernetes");
+    assert.strictEqual(rendered.inputs.renderYamlToDirectory, "out/manifests");
+  });
 });

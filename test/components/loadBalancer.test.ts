@@ -3,51 +3,75 @@ import { LoadBalancer, LoadBalancerArgs } from "../../components/loadBalancer";
 import { at, ofType, one, synthesizeComponent } from "../infra/resources";
 
 const ARGS: LoadBalancerArgs = {
-    vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"], clientCidrs: ["10.0.0.0/8"], certificateArn: "arn:cert",
-    nodePort: 30080, nodeSecurityGroupId: "sg-nodes", nodeAutoScalingGroupName: "asg-nodes", domainName: "goproxy.example.com",
+  vpcId: "vpc-1",
+  subnetIds: ["subnet-a", "subnet-b"],
+  clientCidrs: ["10.0.0.0/8"],
+  certificateArn: "arn:cert",
+  nodePort: 30080,
+  nodeSecurityGroupId: "sg-nodes",
+  nodeAutoScalingGroupName: "asg-nodes",
+  domainName: "goproxy.example.com",
 };
 
 describe("LoadBalancer", () => {
-    it("serves HTTPS with a TLS 1.2+ policy and only redirects HTTP", async () => {
-        const result = await synthesizeComponent(() => new LoadBalancer("lb", ARGS));
-        const https = one(result, "aws:lb/listener:Listener", "lb-https");
-        assert.deepStrictEqual([https.inputs.protocol, https.inputs.port, https.inputs.sslPolicy, https.inputs.certificateArn], ["HTTPS", 443, "ELBSecurityPolicy-TLS13-1-2-2021-06", "arn:cert"]);
-        const http = one(result, "aws:lb/listener:Listener", "lb-http-redirect");
-        assert.deepStrictEqual(http.inputs.defaultActions, [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
-    });
+  it("serves HTTPS with a TLS 1.2+ policy and only redirects HTTP", async () => {
+    const result = await synthesizeComponent(() => new LoadBalancer("lb", ARGS));
+    const https = one(result, "aws:lb/listener:Listener", "lb-https");
+    assert.deepStrictEqual(
+      [https.inputs.protocol, https.inputs.port, https.inputs.sslPolicy, https.inputs.certificateArn],
+      ["HTTPS", 443, "ELBSecurityPolicy-TLS13-1-2-2021-06", "arn:cert"],
+    );
+    const http = one(result, "aws:lb/listener:Listener", "lb-http-redirect");
+    assert.deepStrictEqual(http.inputs.defaultActions, [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
+  });
 
-    it("is internal by default and admits only the client ranges", async () => {
-        const result = await synthesizeComponent(() => new LoadBalancer("lb", ARGS));
-        const alb = one(result, "aws:lb/loadBalancer:LoadBalancer");
-        assert.strictEqual(alb.inputs.internal, true);
-        assert.strictEqual(alb.inputs.dropInvalidHeaderFields, true);
-        const ingress = at(one(result, "aws:ec2/securityGroup:SecurityGroup"), "ingress") as { cidrBlocks: string[]; fromPort: number }[];
-        assert.deepStrictEqual(ingress.map((rule) => [rule.fromPort, rule.cidrBlocks]), [[443, ["10.0.0.0/8"]], [80, ["10.0.0.0/8"]]]);
-        assert.deepStrictEqual(ofType(result, "aws:route53/record:Record"), []);
-    });
+  it("is internal by default and admits only the client ranges", async () => {
+    const result = await synthesizeComponent(() => new LoadBalancer("lb", ARGS));
+    const alb = one(result, "aws:lb/loadBalancer:LoadBalancer");
+    assert.strictEqual(alb.inputs.internal, true);
+    assert.strictEqual(alb.inputs.dropInvalidHeaderFields, true);
+    const ingress = at(one(result, "aws:ec2/securityGroup:SecurityGroup"), "ingress") as { cidrBlocks: string[]; fromPort: number }[];
+    assert.deepStrictEqual(
+      ingress.map((rule) => [rule.fromPort, rule.cidrBlocks]),
+      [
+        [443, ["10.0.0.0/8"]],
+        [80, ["10.0.0.0/8"]],
+      ],
+    );
+    assert.deepStrictEqual(ofType(result, "aws:route53/record:Record"), []);
+  });
 
-    it("targets the nodes' NodePort, health-checks /readyz, and opens the node group only from itself", async () => {
-        const result = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, internal: false, hostedZoneId: "Z1" }));
-        const targets = one(result, "aws:lb/targetGroup:TargetGroup");
-        assert.deepStrictEqual([targets.inputs.port, at(targets, "healthCheck.path")], [30080, "/readyz"]);
-        assert.strictEqual(one(result, "aws:autoscaling/attachment:Attachment").inputs.autoscalingGroupName, "asg-nodes");
-        const rule = one(result, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
-        assert.deepStrictEqual([rule.inputs.securityGroupId, rule.inputs.referencedSecurityGroupId, rule.inputs.fromPort], ["sg-nodes", "lb-sg-id", 30080]);
-        assert.strictEqual(one(result, "aws:lb/loadBalancer:LoadBalancer").inputs.internal, false);
-        assert.strictEqual(one(result, "aws:route53/record:Record").inputs.name, "goproxy.example.com");
-    });
+  it("targets the nodes' NodePort, health-checks /readyz, and opens the node group only from itself", async () => {
+    const result = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, internal: false, hostedZoneId: "Z1" }));
+    const targets = one(result, "aws:lb/targetGroup:TargetGroup");
+    assert.deepStrictEqual([targets.inputs.port, at(targets, "healthCheck.path")], [30080, "/readyz"]);
+    assert.strictEqual(one(result, "aws:autoscaling/attachment:Attachment").inputs.autoscalingGroupName, "asg-nodes");
+    const rule = one(result, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    assert.deepStrictEqual([rule.inputs.securityGroupId, rule.inputs.referencedSecurityGroupId, rule.inputs.fromPort], ["sg-nodes", "lb-sg-id", 30080]);
+    assert.strictEqual(one(result, "aws:lb/loadBalancer:LoadBalancer").inputs.internal, false);
+    assert.strictEqual(one(result, "aws:route53/record:Record").inputs.name, "goproxy.example.com");
+  });
 
-    it("opens only HTTPS to the whole internet when a public load balancer admits 0.0.0.0/0", async () => {
-        const result = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, internal: false, clientCidrs: ["0.0.0.0/0", "10.0.0.0/8"] }));
-        const ingress = at(one(result, "aws:ec2/securityGroup:SecurityGroup"), "ingress") as { cidrBlocks: string[]; fromPort: number }[];
-        assert.deepStrictEqual(ingress.map((rule) => [rule.fromPort, rule.cidrBlocks]), [[443, ["0.0.0.0/0", "10.0.0.0/8"]], [80, ["10.0.0.0/8"]]]);
-        const worldOnly = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, internal: false, clientCidrs: ["0.0.0.0/0"] }));
-        const worldIngress = at(one(worldOnly, "aws:ec2/securityGroup:SecurityGroup"), "ingress") as { fromPort: number }[];
-        assert.deepStrictEqual(worldIngress.map((rule) => rule.fromPort), [443]);
-    });
+  it("opens only HTTPS to the whole internet when a public load balancer admits 0.0.0.0/0", async () => {
+    const result = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, internal: false, clientCidrs: ["0.0.0.0/0", "10.0.0.0/8"] }));
+    const ingress = at(one(result, "aws:ec2/securityGroup:SecurityGroup"), "ingress") as { cidrBlocks: string[]; fromPort: number }[];
+    assert.deepStrictEqual(
+      ingress.map((rule) => [rule.fromPort, rule.cidrBlocks]),
+      [
+        [443, ["0.0.0.0/0", "10.0.0.0/8"]],
+        [80, ["10.0.0.0/8"]],
+      ],
+    );
+    const worldOnly = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, internal: false, clientCidrs: ["0.0.0.0/0"] }));
+    const worldIngress = at(one(worldOnly, "aws:ec2/securityGroup:SecurityGroup"), "ingress") as { fromPort: number }[];
+    assert.deepStrictEqual(
+      worldIngress.map((rule) => rule.fromPort),
+      [443],
+    );
+  });
 
-    it("refuses an internal load balancer open to everyone and a weak TLS policy", () => {
-        assert.throws(() => new LoadBalancer("lb", { ...ARGS, clientCidrs: ["0.0.0.0/0"] }), /internal load balancer must not admit 0\.0\.0\.0\/0/);
-        assert.throws(() => new LoadBalancer("lb", { ...ARGS, sslPolicy: "ELBSecurityPolicy-2016-08" as never }), /sslPolicy must be one of/);
-    });
+  it("refuses an internal load balancer open to everyone and a weak TLS policy", () => {
+    assert.throws(() => new LoadBalancer("lb", { ...ARGS, clientCidrs: ["0.0.0.0/0"] }), /internal load balancer must not admit 0\.0\.0\.0\/0/);
+    assert.throws(() => new LoadBalancer("lb", { ...ARGS, sslPolicy: "ELBSecurityPolicy-2016-08" as never }), /sslPolicy must be one of/);
+  });
 });

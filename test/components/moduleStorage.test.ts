@@ -2,66 +2,85 @@ import * as assert from "assert";
 import { ModuleStorage } from "../../components/moduleStorage";
 import { at, one, synthesizeComponent } from "../infra/resources";
 
-const create = () => new ModuleStorage("store", {
+const create = () =>
+  new ModuleStorage("store", {
     prefix: "modules/",
     noncurrentVersionDays: 14,
     oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
     oidcIssuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC",
     serviceAccount: { namespace: "modproxy", name: "modproxy" },
-});
+  });
 
 describe("ModuleStorage", () => {
-    it("blocks all public access, enforces bucket ownership and keeps versions", async () => {
-        const result = await synthesizeComponent(create);
-        // The mocks name the bucket like AWS does with a generated suffix; its id is that name.
-        const bucketName = "store-bucket-a1b2c3";
-        const block = one(result, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
-        assert.deepStrictEqual(block.inputs, { bucket: bucketName, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-        assert.strictEqual(at(one(result, "aws:s3/bucketOwnershipControls:BucketOwnershipControls"), "rule.objectOwnership"), "BucketOwnerEnforced");
-        assert.strictEqual(at(one(result, "aws:s3/bucketVersioning:BucketVersioning"), "versioningConfiguration.status"), "Enabled");
+  it("blocks all public access, enforces bucket ownership and keeps versions", async () => {
+    const result = await synthesizeComponent(create);
+    // The mocks name the bucket like AWS does with a generated suffix; its id is that name.
+    const bucketName = "store-bucket-a1b2c3";
+    const block = one(result, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+    assert.deepStrictEqual(block.inputs, {
+      bucket: bucketName,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
     });
+    assert.strictEqual(at(one(result, "aws:s3/bucketOwnershipControls:BucketOwnershipControls"), "rule.objectOwnership"), "BucketOwnerEnforced");
+    assert.strictEqual(at(one(result, "aws:s3/bucketVersioning:BucketVersioning"), "versioningConfiguration.status"), "Enabled");
+  });
 
-    it("encrypts with its own KMS key and a bucket key", async () => {
-        const result = await synthesizeComponent(create);
-        const [rule] = one(result, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules as Record<string, unknown>[];
-        assert.deepStrictEqual(rule, { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:store-key" }, bucketKeyEnabled: true });
-        assert.strictEqual(one(result, "aws:kms/key:Key").inputs.enableKeyRotation, true);
+  it("encrypts with its own KMS key and a bucket key", async () => {
+    const result = await synthesizeComponent(create);
+    const [rule] = one(result, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules as Record<
+      string,
+      unknown
+    >[];
+    assert.deepStrictEqual(rule, {
+      applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:store-key" },
+      bucketKeyEnabled: true,
     });
+    assert.strictEqual(one(result, "aws:kms/key:Key").inputs.enableKeyRotation, true);
+  });
 
-    it("denies requests without TLS and expires noncurrent versions", async () => {
-        const result = await synthesizeComponent(create);
-        const [statement] = JSON.parse(String(one(result, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy)).Statement;
-        assert.strictEqual(statement.Effect, "Deny");
-        assert.strictEqual(statement.Principal, "*");
-        assert.deepStrictEqual(statement.Condition, { Bool: { "aws:SecureTransport": "false" } });
-        const [rule] = one(result, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as Record<string, unknown>[];
-        assert.deepStrictEqual(rule.noncurrentVersionExpiration, { noncurrentDays: 14 });
-        assert.strictEqual(rule.status, "Enabled");
-    });
+  it("denies requests without TLS and expires noncurrent versions", async () => {
+    const result = await synthesizeComponent(create);
+    const [statement] = JSON.parse(String(one(result, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy)).Statement;
+    assert.strictEqual(statement.Effect, "Deny");
+    assert.strictEqual(statement.Principal, "*");
+    assert.deepStrictEqual(statement.Condition, { Bool: { "aws:SecureTransport": "false" } });
+    const [rule] = one(result, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as Record<string, unknown>[];
+    assert.deepStrictEqual(rule.noncurrentVersionExpiration, { noncurrentDays: 14 });
+    assert.strictEqual(rule.status, "Enabled");
+  });
 
-    it("trusts only the proxy's service account through the cluster's OIDC provider", async () => {
-        const result = await synthesizeComponent(create);
-        const [statement] = JSON.parse(String(one(result, "aws:iam/role:Role").inputs.assumeRolePolicy)).Statement;
-        assert.strictEqual(statement.Action, "sts:AssumeRoleWithWebIdentity");
-        assert.deepStrictEqual(statement.Principal, { Federated: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC" });
-        assert.deepStrictEqual(statement.Condition.StringEquals, {
-            "oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:modproxy:modproxy",
-            "oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com",
-        });
+  it("trusts only the proxy's service account through the cluster's OIDC provider", async () => {
+    const result = await synthesizeComponent(create);
+    const [statement] = JSON.parse(String(one(result, "aws:iam/role:Role").inputs.assumeRolePolicy)).Statement;
+    assert.strictEqual(statement.Action, "sts:AssumeRoleWithWebIdentity");
+    assert.deepStrictEqual(statement.Principal, { Federated: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC" });
+    assert.deepStrictEqual(statement.Condition.StringEquals, {
+      "oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:modproxy:modproxy",
+      "oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com",
     });
+  });
 
-    it("grants read/write on the prefix and use of the key, nothing more", async () => {
-        const result = await synthesizeComponent(create);
-        const statements = JSON.parse(String(one(result, "aws:iam/rolePolicy:RolePolicy").inputs.policy)).Statement as { Action: unknown; Resource: unknown }[];
-        const bucketArn = "arn:aws:s3:::store-bucket-a1b2c3";
-        assert.deepStrictEqual(statements.map((s) => [s.Action, s.Resource]), [
-            ["s3:ListBucket", bucketArn],
-            [["s3:GetObject", "s3:PutObject"], `${bucketArn}/modules/*`],
-            [["kms:Decrypt", "kms:GenerateDataKey"], "arn:aws:kms:eu-west-1:123456789012:store-key"],
-        ]);
-    });
+  it("grants read/write on the prefix and use of the key, nothing more", async () => {
+    const result = await synthesizeComponent(create);
+    const statements = JSON.parse(String(one(result, "aws:iam/rolePolicy:RolePolicy").inputs.policy)).Statement as { Action: unknown; Resource: unknown }[];
+    const bucketArn = "arn:aws:s3:::store-bucket-a1b2c3";
+    assert.deepStrictEqual(
+      statements.map((s) => [s.Action, s.Resource]),
+      [
+        ["s3:ListBucket", bucketArn],
+        [["s3:GetObject", "s3:PutObject"], `${bucketArn}/modules/*`],
+        [["kms:Decrypt", "kms:GenerateDataKey"], "arn:aws:kms:eu-west-1:123456789012:store-key"],
+      ],
+    );
+  });
 
-    it("refuses an absolute or unterminated prefix", () => {
-        assert.throws(() => new ModuleStorage("s", { prefix: "modules", oidcProviderArn: "a", oidcIssuer: "https://i", serviceAccount: { namespace: "n", name: "s" } }), /prefix must be relative and end in "\/"/);
-    });
+  it("refuses an absolute or unterminated prefix", () => {
+    assert.throws(
+      () => new ModuleStorage("s", { prefix: "modules", oidcProviderArn: "a", oidcIssuer: "https://i", serviceAccount: { namespace: "n", name: "s" } }),
+      /prefix must be relative and end in "\/"/,
+    );
+  });
 });

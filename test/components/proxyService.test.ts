@@ -3,72 +3,108 @@ import { ProxyService, ProxyServiceArgs } from "../../components/proxyService";
 import { at, one, synthesizeComponent } from "../infra/resources";
 
 const ARGS: ProxyServiceArgs = {
-    namespace: "modproxy", serviceAccountName: "modproxy", image: "registry.example/modproxy:1", replicas: 3, maxReplicas: 9,
-    roleArn: "arn:aws:iam::123456789012:role/proxy",
-    settings: { upstream: "https://a.example,direct", upstreamTimeout: "30s", bucketName: "cache-bucket", s3Prefix: "modules/", region: "eu-west-1", goPrivate: "git.example.com/*" },
-    vcsCredentials: "machine git.example.com login bot password s3cret",
-    nodePort: 30080, loadBalancerCidrs: ["10.0.0.0/20"], vpcCidr: "10.0.0.0/16", s3Cidrs: ["52.216.0.0/15"],
+  namespace: "modproxy",
+  serviceAccountName: "modproxy",
+  image: "registry.example/modproxy:1",
+  replicas: 3,
+  maxReplicas: 9,
+  roleArn: "arn:aws:iam::123456789012:role/proxy",
+  settings: {
+    upstream: "https://a.example,direct",
+    upstreamTimeout: "30s",
+    bucketName: "cache-bucket",
+    s3Prefix: "modules/",
+    region: "eu-west-1",
+    goPrivate: "git.example.com/*",
+  },
+  vcsCredentials: "machine git.example.com login bot password s3cret",
+  nodePort: 30080,
+  loadBalancerCidrs: ["10.0.0.0/20"],
+  vpcCidr: "10.0.0.0/16",
+  s3Cidrs: ["52.216.0.0/15"],
 };
 
 describe("ProxyService", () => {
-    it("runs hardened, zone-spread pods with probes and resources", async () => {
-        const deployment = one(await synthesizeComponent(() => new ProxyService("p", ARGS)), "kubernetes:apps/v1:Deployment");
-        assert.strictEqual(at(deployment, "spec.replicas"), 3);
-        assert.strictEqual(at(deployment, "spec.template.spec.securityContext.runAsNonRoot"), true);
-        assert.strictEqual(at(deployment, "spec.template.spec.securityContext.seccompProfile.type"), "RuntimeDefault");
-        const container = at(deployment, "spec.template.spec.containers.0") as Record<string, Record<string, unknown>>;
-        assert.deepStrictEqual(container.securityContext, {
-            runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false,
-            capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" },
-        });
-        assert.strictEqual(at(deployment, "spec.template.spec.containers.0.livenessProbe.httpGet.path"), "/healthz");
-        assert.strictEqual(at(deployment, "spec.template.spec.containers.0.readinessProbe.httpGet.path"), "/readyz");
-        assert.ok(at(deployment, "spec.template.spec.containers.0.resources.requests.cpu"));
-        assert.strictEqual(at(deployment, "spec.template.spec.topologySpreadConstraints.0.topologyKey"), "topology.kubernetes.io/zone");
-        assert.deepStrictEqual(at(deployment, "spec.template.spec.volumes.0"), { name: "tmp", emptyDir: { sizeLimit: "1Gi" } });
+  it("runs hardened, zone-spread pods with probes and resources", async () => {
+    const deployment = one(await synthesizeComponent(() => new ProxyService("p", ARGS)), "kubernetes:apps/v1:Deployment");
+    assert.strictEqual(at(deployment, "spec.replicas"), 3);
+    assert.strictEqual(at(deployment, "spec.template.spec.securityContext.runAsNonRoot"), true);
+    assert.strictEqual(at(deployment, "spec.template.spec.securityContext.seccompProfile.type"), "RuntimeDefault");
+    const container = at(deployment, "spec.template.spec.containers.0") as Record<string, Record<string, unknown>>;
+    assert.deepStrictEqual(container.securityContext, {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      privileged: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
     });
+    assert.strictEqual(at(deployment, "spec.template.spec.containers.0.livenessProbe.httpGet.path"), "/healthz");
+    assert.strictEqual(at(deployment, "spec.template.spec.containers.0.readinessProbe.httpGet.path"), "/readyz");
+    assert.ok(at(deployment, "spec.template.spec.containers.0.resources.requests.cpu"));
+    assert.strictEqual(at(deployment, "spec.template.spec.topologySpreadConstraints.0.topologyKey"), "topology.kubernetes.io/zone");
+    assert.deepStrictEqual(at(deployment, "spec.template.spec.volumes.0"), { name: "tmp", emptyDir: { sizeLimit: "1Gi" } });
+  });
 
-    it("annotates the service account with the IRSA role and configures the proxy through its environment", async () => {
-        const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
-        assert.strictEqual((at(one(result, "kubernetes:core/v1:ServiceAccount"), "metadata.annotations") as Record<string, string>)["eks.amazonaws.com/role-arn"], ARGS.roleArn);
-        const settings = one(result, "kubernetes:core/v1:ConfigMap");
-        assert.strictEqual(at(settings, "metadata.name"), undefined, "autonamed, so a changed setting rolls the pods");
-        assert.strictEqual(at(one(result, "kubernetes:apps/v1:Deployment"), "spec.template.spec.containers.0.envFrom.0.configMapRef.name"), "p-settings-5x7k2m9q");
-        assert.deepStrictEqual(settings.inputs.data, {
-            PORT: "3000", MODPROXY_UPSTREAM: "https://a.example,direct", MODPROXY_UPSTREAM_TIMEOUT: "30s", MODPROXY_STORAGE: "s3",
-            MODPROXY_S3_BUCKET: "cache-bucket", MODPROXY_S3_PREFIX: "modules/", AWS_REGION: "eu-west-1", GOPRIVATE: "git.example.com/*",
-            MODPROXY_AUTH_TOKENS_FILE: "/etc/modproxy/tokens/tokens", MODPROXY_VCS_CREDENTIALS_FILE: "/etc/modproxy/vcs/netrc",
-        });
+  it("annotates the service account with the IRSA role and configures the proxy through its environment", async () => {
+    const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
+    assert.strictEqual(
+      (at(one(result, "kubernetes:core/v1:ServiceAccount"), "metadata.annotations") as Record<string, string>)["eks.amazonaws.com/role-arn"],
+      ARGS.roleArn,
+    );
+    const settings = one(result, "kubernetes:core/v1:ConfigMap");
+    assert.strictEqual(at(settings, "metadata.name"), undefined, "autonamed, so a changed setting rolls the pods");
+    assert.strictEqual(at(one(result, "kubernetes:apps/v1:Deployment"), "spec.template.spec.containers.0.envFrom.0.configMapRef.name"), "p-settings-5x7k2m9q");
+    assert.deepStrictEqual(settings.inputs.data, {
+      PORT: "3000",
+      MODPROXY_UPSTREAM: "https://a.example,direct",
+      MODPROXY_UPSTREAM_TIMEOUT: "30s",
+      MODPROXY_STORAGE: "s3",
+      MODPROXY_S3_BUCKET: "cache-bucket",
+      MODPROXY_S3_PREFIX: "modules/",
+      AWS_REGION: "eu-west-1",
+      GOPRIVATE: "git.example.com/*",
+      MODPROXY_AUTH_TOKENS_FILE: "/etc/modproxy/tokens/tokens",
+      MODPROXY_VCS_CREDENTIALS_FILE: "/etc/modproxy/vcs/netrc",
     });
+  });
 
-    it("keeps the generated client token and the VCS credentials in Secrets", async () => {
-        const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
-        assert.strictEqual(one(result, "random:index/randomPassword:RandomPassword").inputs.length, 48);
-        assert.match(String(at(one(result, "kubernetes:core/v1:Secret", "p-tokens"), "stringData.tokens")), /^mock-token-p-client-token\w+\n$/);
-        assert.strictEqual(at(one(result, "kubernetes:core/v1:Secret", "p-vcs"), "stringData.netrc"), ARGS.vcsCredentials);
-    });
+  it("keeps the generated client token and the VCS credentials in Secrets", async () => {
+    const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
+    assert.strictEqual(one(result, "random:index/randomPassword:RandomPassword").inputs.length, 48);
+    assert.match(String(at(one(result, "kubernetes:core/v1:Secret", "p-tokens"), "stringData.tokens")), /^mock-token-p-client-token\w+\n$/);
+    assert.strictEqual(at(one(result, "kubernetes:core/v1:Secret", "p-vcs"), "stringData.netrc"), ARGS.vcsCredentials);
+  });
 
-    it("keeps pods through disruptions and autoscales between replicas and maxReplicas", async () => {
-        const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
-        assert.strictEqual(at(one(result, "kubernetes:policy/v1:PodDisruptionBudget"), "spec.maxUnavailable"), 1);
-        const hpa = one(result, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
-        assert.deepStrictEqual([at(hpa, "spec.minReplicas"), at(hpa, "spec.maxReplicas")], [3, 9]);
-        const service = one(result, "kubernetes:core/v1:Service");
-        assert.deepStrictEqual([at(service, "spec.type"), at(service, "spec.ports.0.nodePort"), at(service, "spec.externalTrafficPolicy")], ["NodePort", 30080, "Local"]);
-    });
+  it("keeps pods through disruptions and autoscales between replicas and maxReplicas", async () => {
+    const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
+    assert.strictEqual(at(one(result, "kubernetes:policy/v1:PodDisruptionBudget"), "spec.maxUnavailable"), 1);
+    const hpa = one(result, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
+    assert.deepStrictEqual([at(hpa, "spec.minReplicas"), at(hpa, "spec.maxReplicas")], [3, 9]);
+    const service = one(result, "kubernetes:core/v1:Service");
+    assert.deepStrictEqual(
+      [at(service, "spec.type"), at(service, "spec.ports.0.nodePort"), at(service, "spec.externalTrafficPolicy")],
+      ["NodePort", 30080, "Local"],
+    );
+  });
 
-    it("denies all traffic but the load balancer in and DNS, AWS and HTTPS upstreams out", async () => {
-        const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
-        assert.deepStrictEqual(one(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "p-default-deny").inputs.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-        const allow = one(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "p-allow");
-        assert.deepStrictEqual(at(allow, "spec.ingress"), [{ from: [{ ipBlock: { cidr: "10.0.0.0/20" } }], ports: [{ protocol: "TCP", port: 3000 }] }]);
-        const egress = at(allow, "spec.egress") as { to: { ipBlock?: unknown }[]; ports: { port: number }[] }[];
-        assert.deepStrictEqual(egress[0].ports.map((p) => p.port), [53, 53]);
-        assert.deepStrictEqual(egress.slice(1).map((rule) => rule.to.map((peer) => peer.ipBlock)), [
-            [{ cidr: "10.0.0.0/16" }],
-            [{ cidr: "52.216.0.0/15" }],
-            [{ cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] }],
-        ]);
-        assert.ok(egress.slice(1).every((rule) => rule.ports.every((p) => p.port === 443)));
+  it("denies all traffic but the load balancer in and DNS, AWS and HTTPS upstreams out", async () => {
+    const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
+    assert.deepStrictEqual(one(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "p-default-deny").inputs.spec, {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
     });
+    const allow = one(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "p-allow");
+    assert.deepStrictEqual(at(allow, "spec.ingress"), [{ from: [{ ipBlock: { cidr: "10.0.0.0/20" } }], ports: [{ protocol: "TCP", port: 3000 }] }]);
+    const egress = at(allow, "spec.egress") as { to: { ipBlock?: unknown }[]; ports: { port: number }[] }[];
+    assert.deepStrictEqual(
+      egress[0].ports.map((p) => p.port),
+      [53, 53],
+    );
+    assert.deepStrictEqual(
+      egress.slice(1).map((rule) => rule.to.map((peer) => peer.ipBlock)),
+      [[{ cidr: "10.0.0.0/16" }], [{ cidr: "52.216.0.0/15" }], [{ cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] }]],
+    );
+    assert.ok(egress.slice(1).every((rule) => rule.ports.every((p) => p.port === 443)));
+  });
 });

@@ -54,9 +54,19 @@ describe("the modproxy container image", function () {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     container = await podman([
-      "run", "-d", "--network", "host", "--read-only",
-      "-v", `${volume}:/var/cache/modproxy`,
-      "-e", `PORT=${port}`, "-e", "MODPROXY_HOST=127.0.0.1", "-e", `MODPROXY_UPSTREAM=${upstream.url}`,
+      "run",
+      "-d",
+      "--network",
+      "host",
+      "--read-only",
+      "-v",
+      `${volume}:/var/cache/modproxy`,
+      "-e",
+      `PORT=${port}`,
+      "-e",
+      "MODPROXY_HOST=127.0.0.1",
+      "-e",
+      `MODPROXY_UPSTREAM=${upstream.url}`,
       TAG,
     ]);
     await waitReady(url);

@@ -99,11 +99,17 @@ describe("modproxy HTTP interface", function () {
     for (const bad of BAD_REQUESTS) {
       it(`answers ${bad.expect.join(" or ")} to ${bad.method ?? "GET"}: ${bad.why}`, async function () {
         const response = await rawRequest(env.proxy.url, bad.path, { method: bad.method });
-        assert.ok(bad.expect.includes(response.status), `${bad.method ?? "GET"} ${bad.path.slice(0, 120)}: got ${response.status} ${response.body.toString().slice(0, 200)}`);
+        assert.ok(
+          bad.expect.includes(response.status),
+          `${bad.method ?? "GET"} ${bad.path.slice(0, 120)}: got ${response.status} ${response.body.toString().slice(0, 200)}`,
+        );
         assertPlainTextReason(response);
         assert.ok(!response.body.toString().includes(sentinelContent), "the body leaks the sentinel file");
         if (response.status === 405) {
-          const allowed = String(response.headers.allow ?? "").split(",").map((m) => m.trim()).sort();
+          const allowed = String(response.headers.allow ?? "")
+            .split(",")
+            .map((m) => m.trim())
+            .sort();
           assert.deepEqual(allowed, ["GET", "HEAD"]);
         }
       });
@@ -281,7 +287,10 @@ describe("modproxy HTTP interface", function () {
         await breakUpstream(env);
         const response = await rawRequest(env.proxy.url, `${GREET}/@v/list`);
         assert.equal(response.status, 200);
-        const listed = response.body.toString().split("\n").filter((line) => line !== "");
+        const listed = response.body
+          .toString()
+          .split("\n")
+          .filter((line) => line !== "");
         for (const version of cached) assert.ok(listed.includes(version), `list lacks ${version}: ${JSON.stringify(listed)}`);
       });
     }

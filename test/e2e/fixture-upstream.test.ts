@@ -27,9 +27,18 @@ describe("fixture GOPROXY tree, served directly to go", function () {
 
   it("contains the kinds of module the end-to-end tests need", function () {
     const paths = tree.modules.map((m) => m.path);
-    assert.ok(paths.some((p) => /[A-Z]/.test(p)), "a mixed-case module path");
-    assert.ok(tree.allVersions.some((v) => v.endsWith("+incompatible")), "a +incompatible version");
-    assert.ok(tree.modules.some((m) => m.versions.length >= 4), "a module with several versions");
+    assert.ok(
+      paths.some((p) => /[A-Z]/.test(p)),
+      "a mixed-case module path",
+    );
+    assert.ok(
+      tree.allVersions.some((v) => v.endsWith("+incompatible")),
+      "a +incompatible version",
+    );
+    assert.ok(
+      tree.modules.some((m) => m.versions.length >= 4),
+      "a module with several versions",
+    );
   });
 
   it("gives go mod download the hashes computed from the fixtures", async function () {

@@ -100,7 +100,10 @@ describe("private modules fetched from version control by modproxy", function ()
 
   it("never names the private module to the upstream proxy, and git saw only the proxy's credentials", async function () {
     assert.ok(env.upstream.requests.length > 0, "the public module came from the upstream");
-    assert.deepEqual(env.upstream.requests.filter((r) => r.path.includes(PRIVATE_HOST) || r.path.includes("secret")), []);
+    assert.deepEqual(
+      env.upstream.requests.filter((r) => r.path.includes(PRIVATE_HOST) || r.path.includes("secret")),
+      [],
+    );
     const authenticated = host.server.requests.filter((r) => r.status !== 401);
     assert.ok(authenticated.length > 0);
     for (const r of authenticated) assert.equal(r.user, "fixture-reader");
@@ -140,7 +143,10 @@ describe("direct at the end of the upstream list", function () {
     try {
       const secret = host.modules.find((m) => m.path === SECRET) as FixtureModule;
       await assertDownloadsWithFixtureSums(go, secret);
-      assert.ok(env.upstream.requests.some((r) => r.path.includes(SECRET)), "the upstream proxy was asked first");
+      assert.ok(
+        env.upstream.requests.some((r) => r.path.includes(SECRET)),
+        "the upstream proxy was asked first",
+      );
       const gitRequests = host.server.requests.length;
       assert.equal((await rawRequest(env.proxy.url, "/example.com/fixture/greet/@v/list")).status, 200);
       assert.equal(host.server.requests.length, gitRequests, "a module the upstream has never goes to git");

@@ -59,7 +59,10 @@ describe("fixture checksum database, asked by the go command directly", function
 
     // Without the lookups, go might have skipped verification and the above would prove nothing.
     // go bypasses GOPROXY for a database GOSUMDB gives a URL for.
-    assert.deepEqual(upstream.requests.filter((r) => r.path.startsWith("/sumdb/")), []);
+    assert.deepEqual(
+      upstream.requests.filter((r) => r.path.startsWith("/sumdb/")),
+      [],
+    );
     for (const key of tree.allVersions) {
       const [modulePath, version] = splitModuleVersion(key);
       const lookup = `/lookup/${encodeCase(modulePath)}@${encodeCase(version)}`;

@@ -48,8 +48,14 @@ describe("the checksum database through modproxy", function () {
     const first = await freshClient();
     const downloaded = await first.runOk(["mod", "download", "-json", ...env.tree.allVersions]);
     assertDownloadedSums(env.tree, parseJsonStream<DownloadedModule>(downloaded.stdout), env.tree.allVersions);
-    assert.ok(sumdb.requests.some((p) => p.startsWith("/lookup/")), "lookups reached the database through the proxy");
-    assert.ok(sumdb.requests.some((p) => p.startsWith("/tile/")), "tiles reached the database through the proxy");
+    assert.ok(
+      sumdb.requests.some((p) => p.startsWith("/lookup/")),
+      "lookups reached the database through the proxy",
+    );
+    assert.ok(
+      sumdb.requests.some((p) => p.startsWith("/tile/")),
+      "tiles reached the database through the proxy",
+    );
 
     await sumdb.close();
     await env.stopUpstream();
@@ -61,7 +67,11 @@ describe("the checksum database through modproxy", function () {
   it("lets the client catch a module the database disagrees with", async function () {
     // The database claims greet v1.0.0's zip has v1.1.0's hash.
     await start((records, tree) =>
-      records.map((r) => (r.module === GREET && r.version === "v1.0.0" ? { ...r, goSumLines: [`${GREET} v1.0.0 ${tree.hashes.get(`${GREET}@v1.1.0`)!.zip}`, r.goSumLines[1]] } : r)),
+      records.map((r) =>
+        r.module === GREET && r.version === "v1.0.0"
+          ? { ...r, goSumLines: [`${GREET} v1.0.0 ${tree.hashes.get(`${GREET}@v1.1.0`)!.zip}`, r.goSumLines[1]] }
+          : r,
+      ),
     );
     const go = await freshClient();
     const bad = await go.run(["mod", "download", `${GREET}@v1.0.0`]);

@@ -2,110 +2,125 @@ import * as assert from "assert";
 import { ConfigError, parseConfig } from "../../infra/config";
 
 const MINIMAL: Record<string, string> = {
-    "aws:region": "eu-west-1",
-    "modproxy:environment": "dev",
-    "modproxy:image": "registry.example/modproxy:1.0.0",
-    "modproxy:upstream": "https://proxy.example,off",
-    "modproxy:domainName": "goproxy.example.com",
-    "modproxy:hostedZoneId": "Z123",
+  "aws:region": "eu-west-1",
+  "modproxy:environment": "dev",
+  "modproxy:image": "registry.example/modproxy:1.0.0",
+  "modproxy:upstream": "https://proxy.example,off",
+  "modproxy:domainName": "goproxy.example.com",
+  "modproxy:hostedZoneId": "Z123",
 };
 
 function parse(overrides: Record<string, string | undefined>) {
-    const values = { ...MINIMAL, ...overrides };
-    return parseConfig((key) => values[key]);
+  const values = { ...MINIMAL, ...overrides };
+  return parseConfig((key) => values[key]);
 }
 
 function problemsOf(overrides: Record<string, string | undefined>): readonly string[] {
-    try {
-        parse(overrides);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
-        return err.problems;
-    }
-    assert.fail("expected the config to be rejected");
+  try {
+    parse(overrides);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+    return err.problems;
+  }
+  assert.fail("expected the config to be rejected");
 }
 
 describe("parseConfig", () => {
-    it("fills in the documented defaults", () => {
-        const config = parse({});
-        assert.strictEqual(config.vpcCidr, "10.0.0.0/16");
-        assert.strictEqual(config.azCount, 3);
-        assert.strictEqual(config.natGateways, "perAz");
-        assert.deepStrictEqual(config.clusterPublicAccessCidrs, []);
-        assert.strictEqual(config.replicas, 2);
-        assert.strictEqual(config.loadBalancerScheme, "internal");
-        assert.deepStrictEqual(config.clientCidrs, ["10.0.0.0/16"]);
-        assert.strictEqual(config.certificateSource, "acm");
-        assert.deepStrictEqual(config.egressCidrs, ["0.0.0.0/0"]);
-        assert.strictEqual(config.upstreamTimeout, "30s");
-        assert.strictEqual(config.goSumDb, undefined);
-    });
+  it("fills in the documented defaults", () => {
+    const config = parse({});
+    assert.strictEqual(config.vpcCidr, "10.0.0.0/16");
+    assert.strictEqual(config.azCount, 3);
+    assert.strictEqual(config.natGateways, "perAz");
+    assert.deepStrictEqual(config.clusterPublicAccessCidrs, []);
+    assert.strictEqual(config.replicas, 2);
+    assert.strictEqual(config.loadBalancerScheme, "internal");
+    assert.deepStrictEqual(config.clientCidrs, ["10.0.0.0/16"]);
+    assert.strictEqual(config.certificateSource, "acm");
+    assert.deepStrictEqual(config.egressCidrs, ["0.0.0.0/0"]);
+    assert.strictEqual(config.upstreamTimeout, "30s");
+    assert.strictEqual(config.goSumDb, undefined);
+  });
 
-    it("names every missing required key in one error", () => {
-        const problems = problemsOf({ "aws:region": undefined, "modproxy:image": undefined, "modproxy:upstream": "", "modproxy:environment": undefined, "modproxy:domainName": undefined });
-        for (const key of ["aws:region", "modproxy:image", "modproxy:upstream", "modproxy:environment", "modproxy:domainName"]) {
-            assert.ok(problems.includes(`${key} is required`), `missing ${key} in ${problems.join("; ")}`);
-        }
+  it("names every missing required key in one error", () => {
+    const problems = problemsOf({
+      "aws:region": undefined,
+      "modproxy:image": undefined,
+      "modproxy:upstream": "",
+      "modproxy:environment": undefined,
+      "modproxy:domainName": undefined,
     });
+    for (const key of ["aws:region", "modproxy:image", "modproxy:upstream", "modproxy:environment", "modproxy:domainName"]) {
+      assert.ok(problems.includes(`${key} is required`), `missing ${key} in ${problems.join("; ")}`);
+    }
+  });
 
-    it("refuses a Kubernetes API open to the internet", () => {
-        assert.match(problemsOf({ "modproxy:clusterPublicAccessCidrs": "203.0.113.0/24,0.0.0.0/0" }).join(), /clusterPublicAccessCidrs must not contain 0\.0\.0\.0\/0/);
-    });
+  it("refuses a Kubernetes API open to the internet", () => {
+    assert.match(
+      problemsOf({ "modproxy:clusterPublicAccessCidrs": "203.0.113.0/24,0.0.0.0/0" }).join(),
+      /clusterPublicAccessCidrs must not contain 0\.0\.0\.0\/0/,
+    );
+  });
 
-    it("requires two replicas in prod but allows one in dev", () => {
-        assert.match(problemsOf({ "modproxy:environment": "prod", "modproxy:replicas": "1" }).join(), /replicas must be at least 2 when modproxy:environment is prod/);
-        assert.strictEqual(parse({ "modproxy:replicas": "1" }).replicas, 1);
-    });
+  it("requires two replicas in prod but allows one in dev", () => {
+    assert.match(
+      problemsOf({ "modproxy:environment": "prod", "modproxy:replicas": "1" }).join(),
+      /replicas must be at least 2 when modproxy:environment is prod/,
+    );
+    assert.strictEqual(parse({ "modproxy:replicas": "1" }).replicas, 1);
+  });
 
-    it("rejects plain-HTTP upstreams and what the proxy itself would refuse, and accepts direct", () => {
-        assert.match(problemsOf({ "modproxy:upstream": "https://a.example|http://b.example" }).join(), /must be https:\/\/ URLs, "direct" or "off" \(got "http:\/\/b\.example"\)/);
-        assert.strictEqual(parse({ "modproxy:upstream": "https://a.example,direct" }).upstream, "https://a.example,direct");
-        assert.match(problemsOf({ "modproxy:upstream": "https://a.example,,https://b.example" }).join(), /modproxy:upstream: .*empty entry/);
-    });
+  it("rejects plain-HTTP upstreams and what the proxy itself would refuse, and accepts direct", () => {
+    assert.match(
+      problemsOf({ "modproxy:upstream": "https://a.example|http://b.example" }).join(),
+      /must be https:\/\/ URLs, "direct" or "off" \(got "http:\/\/b\.example"\)/,
+    );
+    assert.strictEqual(parse({ "modproxy:upstream": "https://a.example,direct" }).upstream, "https://a.example,direct");
+    assert.match(problemsOf({ "modproxy:upstream": "https://a.example,,https://b.example" }).join(), /modproxy:upstream: .*empty entry/);
+  });
 
-    it("rejects turning the checksum database off", () => {
-        assert.match(problemsOf({ "modproxy:goSumDb": " OFF " }).join(), /goSumDb must not be off/);
-    });
+  it("rejects turning the checksum database off", () => {
+    assert.match(problemsOf({ "modproxy:goSumDb": " OFF " }).join(), /goSumDb must not be off/);
+  });
 
-    it("rejects malformed values with the offending key", () => {
-        const problems = problemsOf({
-            "modproxy:replicas": "two",
-            "modproxy:natGateways": "none",
-            "modproxy:vpcCidr": "8.8.0.0/16",
-            "modproxy:upstreamTimeout": "30 seconds",
-            "modproxy:availabilityZones": "eu-west-1a",
-            "modproxy:clientCidrs": "10.0.0.1/8",
-            "modproxy:s3Prefix": "/abs",
-            "modproxy:nodePort": "80",
-        }).join("\n");
-        for (const key of ["replicas", "natGateways", "vpcCidr", "upstreamTimeout", "availabilityZones", "clientCidrs", "s3Prefix", "nodePort"]) {
-            assert.match(problems, new RegExp(`modproxy:${key}`));
-        }
-    });
+  it("rejects malformed values with the offending key", () => {
+    const problems = problemsOf({
+      "modproxy:replicas": "two",
+      "modproxy:natGateways": "none",
+      "modproxy:vpcCidr": "8.8.0.0/16",
+      "modproxy:upstreamTimeout": "30 seconds",
+      "modproxy:availabilityZones": "eu-west-1a",
+      "modproxy:clientCidrs": "10.0.0.1/8",
+      "modproxy:s3Prefix": "/abs",
+      "modproxy:nodePort": "80",
+    }).join("\n");
+    for (const key of ["replicas", "natGateways", "vpcCidr", "upstreamTimeout", "availabilityZones", "clientCidrs", "s3Prefix", "nodePort"]) {
+      assert.match(problems, new RegExp(`modproxy:${key}`));
+    }
+  });
 
-    it("admits 0.0.0.0/0 clients only on an internet-facing load balancer", () => {
-        assert.match(problemsOf({ "modproxy:clientCidrs": "0.0.0.0/0" }).join(), /only contain 0\.0\.0\.0\/0 when .* internet-facing/);
-        assert.deepStrictEqual(parse({ "modproxy:clientCidrs": "0.0.0.0/0", "modproxy:loadBalancerScheme": "internet-facing" }).clientCidrs, ["0.0.0.0/0"]);
-    });
+  it("admits 0.0.0.0/0 clients only on an internet-facing load balancer", () => {
+    assert.match(problemsOf({ "modproxy:clientCidrs": "0.0.0.0/0" }).join(), /only contain 0\.0\.0\.0\/0 when .* internet-facing/);
+    assert.deepStrictEqual(parse({ "modproxy:clientCidrs": "0.0.0.0/0", "modproxy:loadBalancerScheme": "internet-facing" }).clientCidrs, ["0.0.0.0/0"]);
+  });
 
-    it("needs a hosted zone for ACM certificates but not for the private CA", () => {
-        assert.match(problemsOf({ "modproxy:hostedZoneId": undefined }).join(), /hostedZoneId is required/);
-        assert.strictEqual(parse({ "modproxy:hostedZoneId": undefined, "modproxy:certificateSource": "private-ca" }).hostedZoneId, undefined);
-    });
+  it("needs a hosted zone for ACM certificates but not for the private CA", () => {
+    assert.match(problemsOf({ "modproxy:hostedZoneId": undefined }).join(), /hostedZoneId is required/);
+    assert.strictEqual(parse({ "modproxy:hostedZoneId": undefined, "modproxy:certificateSource": "private-ca" }).hostedZoneId, undefined);
+  });
 
-    it("requires a pinned image in prod", () => {
-        for (const image of ["registry.example/modproxy", "registry.example/modproxy:latest", "registry:5000/modproxy"]) {
-            assert.match(problemsOf({ "modproxy:environment": "prod", "modproxy:image": image }).join(), /modproxy:image must be pinned/, image);
-        }
-        assert.strictEqual(parse({ "modproxy:environment": "prod", "modproxy:image": `r.example/m@sha256:${"a".repeat(64)}` }).environment, "prod");
-        assert.strictEqual(parse({ "modproxy:image": "registry.example/modproxy:latest" }).environment, "dev");
-    });
+  it("requires a pinned image in prod", () => {
+    for (const image of ["registry.example/modproxy", "registry.example/modproxy:latest", "registry:5000/modproxy"]) {
+      assert.match(problemsOf({ "modproxy:environment": "prod", "modproxy:image": image }).join(), /modproxy:image must be pinned/, image);
+    }
+    assert.strictEqual(parse({ "modproxy:environment": "prod", "modproxy:image": `r.example/m@sha256:${"a".repeat(64)}` }).environment, "prod");
+    assert.strictEqual(parse({ "modproxy:image": "registry.example/modproxy:latest" }).environment, "dev");
+  });
 
-    it("rejects zones of another region", () => {
-        assert.match(problemsOf({ "modproxy:availabilityZones": "eu-west-1a,us-east-1b" }).join(), /must be zones of eu-west-1 \(got us-east-1b\)/);
-    });
+  it("rejects zones of another region", () => {
+    assert.match(problemsOf({ "modproxy:availabilityZones": "eu-west-1a,us-east-1b" }).join(), /must be zones of eu-west-1 \(got us-east-1b\)/);
+  });
 
-    it("checks node group sizes against each other", () => {
-        assert.match(problemsOf({ "modproxy:nodeMinSize": "4", "modproxy:nodeDesiredSize": "3" }).join(), /nodeMinSize <= nodeDesiredSize <= nodeMaxSize/);
-    });
+  it("checks node group sizes against each other", () => {
+    assert.match(problemsOf({ "modproxy:nodeMinSize": "4", "modproxy:nodeDesiredSize": "3" }).join(), /nodeMinSize <= nodeDesiredSize <= nodeMaxSize/);
+  });
 });

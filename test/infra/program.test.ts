@@ -3,71 +3,78 @@ import { SynthesisResult, synthesize } from "../../infra/synth";
 import { at, ofType, one } from "./resources";
 
 function countOf(result: SynthesisResult, type: string): number {
-    return ofType(result, type).length;
+  return ofType(result, type).length;
 }
 
 describe("the modproxy program", () => {
-    let dev: SynthesisResult;
-    let prod: SynthesisResult;
-    before(async () => {
-        dev = await synthesize("dev");
-        prod = await synthesize("prod");
-    });
+  let dev: SynthesisResult;
+  let prod: SynthesisResult;
+  before(async () => {
+    dev = await synthesize("dev");
+    prod = await synthesize("prod");
+  });
 
-    it("builds every component once in each stack", () => {
-        for (const result of [dev, prod]) {
-            for (const component of ["Network", "Cluster", "ModuleStorage", "Certificates", "LoadBalancer", "ProxyService"]) {
-                assert.strictEqual(countOf(result, `modproxy:components:${component}`), 1, component);
-            }
-            for (const type of ["aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:s3/bucket:Bucket", "aws:lb/loadBalancer:LoadBalancer", "kubernetes:apps/v1:Deployment", "pulumi:providers:kubernetes"]) {
-                assert.strictEqual(countOf(result, type), 1, type);
-            }
-            assert.strictEqual(countOf(result, "aws:lb/listener:Listener"), 2);
-            assert.strictEqual(countOf(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy"), 2);
-        }
-    });
+  it("builds every component once in each stack", () => {
+    for (const result of [dev, prod]) {
+      for (const component of ["Network", "Cluster", "ModuleStorage", "Certificates", "LoadBalancer", "ProxyService"]) {
+        assert.strictEqual(countOf(result, `modproxy:components:${component}`), 1, component);
+      }
+      for (const type of [
+        "aws:eks/cluster:Cluster",
+        "aws:eks/nodeGroup:NodeGroup",
+        "aws:s3/bucket:Bucket",
+        "aws:lb/loadBalancer:LoadBalancer",
+        "kubernetes:apps/v1:Deployment",
+        "pulumi:providers:kubernetes",
+      ]) {
+        assert.strictEqual(countOf(result, type), 1, type);
+      }
+      assert.strictEqual(countOf(result, "aws:lb/listener:Listener"), 2);
+      assert.strictEqual(countOf(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy"), 2);
+    }
+  });
 
-    it("spreads prod over three zones with a NAT gateway each, dev over two with one", () => {
-        assert.deepStrictEqual([countOf(dev, "aws:ec2/subnet:Subnet"), countOf(dev, "aws:ec2/natGateway:NatGateway")], [4, 1]);
-        assert.deepStrictEqual([countOf(prod, "aws:ec2/subnet:Subnet"), countOf(prod, "aws:ec2/natGateway:NatGateway")], [6, 3]);
-    });
+  it("spreads prod over three zones with a NAT gateway each, dev over two with one", () => {
+    assert.deepStrictEqual([countOf(dev, "aws:ec2/subnet:Subnet"), countOf(dev, "aws:ec2/natGateway:NatGateway")], [4, 1]);
+    assert.deepStrictEqual([countOf(prod, "aws:ec2/subnet:Subnet"), countOf(prod, "aws:ec2/natGateway:NatGateway")], [6, 3]);
+  });
 
-    it("runs more replicas in prod", () => {
-        assert.strictEqual(at(one(dev, "kubernetes:apps/v1:Deployment"), "spec.replicas"), 1);
-        assert.strictEqual(at(one(prod, "kubernetes:apps/v1:Deployment"), "spec.replicas"), 3);
-    });
+  it("runs more replicas in prod", () => {
+    assert.strictEqual(at(one(dev, "kubernetes:apps/v1:Deployment"), "spec.replicas"), 1);
+    assert.strictEqual(at(one(prod, "kubernetes:apps/v1:Deployment"), "spec.replicas"), 3);
+  });
 
-    it("keeps the dev load balancer internal and puts prod's on the internet behind client ranges", () => {
-        assert.strictEqual(one(dev, "aws:lb/loadBalancer:LoadBalancer").inputs.internal, true);
-        const prodAlb = one(prod, "aws:lb/loadBalancer:LoadBalancer");
-        assert.deepStrictEqual([prodAlb.inputs.internal, prodAlb.inputs.enableDeletionProtection], [false, true]);
-        const ingress = at(one(prod, "aws:ec2/securityGroup:SecurityGroup", "modproxy-prod-sg"), "ingress") as { cidrBlocks: string[] }[];
-        assert.deepStrictEqual(ingress[0].cidrBlocks, ["203.0.113.0/24", "198.51.100.0/24"]);
-    });
+  it("keeps the dev load balancer internal and puts prod's on the internet behind client ranges", () => {
+    assert.strictEqual(one(dev, "aws:lb/loadBalancer:LoadBalancer").inputs.internal, true);
+    const prodAlb = one(prod, "aws:lb/loadBalancer:LoadBalancer");
+    assert.deepStrictEqual([prodAlb.inputs.internal, prodAlb.inputs.enableDeletionProtection], [false, true]);
+    const ingress = at(one(prod, "aws:ec2/securityGroup:SecurityGroup", "modproxy-prod-sg"), "ingress") as { cidrBlocks: string[] }[];
+    assert.deepStrictEqual(ingress[0].cidrBlocks, ["203.0.113.0/24", "198.51.100.0/24"]);
+  });
 
-    it("uses the private CA in dev and a DNS-validated ACM certificate in prod", () => {
-        assert.strictEqual(countOf(dev, "tls:index/locallySignedCert:LocallySignedCert"), 1);
-        assert.strictEqual(countOf(dev, "aws:acm/certificateValidation:CertificateValidation"), 0);
-        assert.strictEqual(countOf(prod, "tls:index/locallySignedCert:LocallySignedCert"), 0);
-        assert.strictEqual(countOf(prod, "aws:acm/certificateValidation:CertificateValidation"), 1);
-    });
+  it("uses the private CA in dev and a DNS-validated ACM certificate in prod", () => {
+    assert.strictEqual(countOf(dev, "tls:index/locallySignedCert:LocallySignedCert"), 1);
+    assert.strictEqual(countOf(dev, "aws:acm/certificateValidation:CertificateValidation"), 0);
+    assert.strictEqual(countOf(prod, "tls:index/locallySignedCert:LocallySignedCert"), 0);
+    assert.strictEqual(countOf(prod, "aws:acm/certificateValidation:CertificateValidation"), 1);
+  });
 
-    it("opens the EKS API only to prod's configured range", () => {
-        assert.strictEqual(at(one(dev, "aws:eks/cluster:Cluster"), "vpcConfig.endpointPublicAccess"), false);
-        assert.deepStrictEqual(at(one(prod, "aws:eks/cluster:Cluster"), "vpcConfig.publicAccessCidrs"), ["203.0.113.0/24"]);
-    });
+  it("opens the EKS API only to prod's configured range", () => {
+    assert.strictEqual(at(one(dev, "aws:eks/cluster:Cluster"), "vpcConfig.endpointPublicAccess"), false);
+    assert.deepStrictEqual(at(one(prod, "aws:eks/cluster:Cluster"), "vpcConfig.publicAccessCidrs"), ["203.0.113.0/24"]);
+  });
 
-    it("exports the URL, the GOPROXY line, bucket, cluster and client token", () => {
-        assert.strictEqual(prod.outputs.url, "https://goproxy.example.com");
-        assert.strictEqual(prod.outputs.goproxy, "GOPROXY=https://goproxy.example.com");
-        assert.strictEqual(prod.outputs.bucketName, "modproxy-prod-bucket-a1b2c3");
-        assert.strictEqual(prod.outputs.clusterName, "modproxy-prod");
-        assert.match(String(prod.outputs.clientToken), /^mock-token-/);
-        assert.match(String(dev.outputs.caCertificatePem), /BEGIN CERTIFICATE/);
-        assert.strictEqual(prod.outputs.caCertificatePem, undefined);
-    });
+  it("exports the URL, the GOPROXY line, bucket, cluster and client token", () => {
+    assert.strictEqual(prod.outputs.url, "https://goproxy.example.com");
+    assert.strictEqual(prod.outputs.goproxy, "GOPROXY=https://goproxy.example.com");
+    assert.strictEqual(prod.outputs.bucketName, "modproxy-prod-bucket-a1b2c3");
+    assert.strictEqual(prod.outputs.clusterName, "modproxy-prod");
+    assert.match(String(prod.outputs.clientToken), /^mock-token-/);
+    assert.match(String(dev.outputs.caCertificatePem), /BEGIN CERTIFICATE/);
+    assert.strictEqual(prod.outputs.caCertificatePem, undefined);
+  });
 
-    it("reports invalid overrides as a config error", async () => {
-        await assert.rejects(synthesize("prod", { config: { "modproxy:replicas": "1" } }), /modproxy:replicas must be at least 2/);
-    });
+  it("reports invalid overrides as a config error", async () => {
+    await assert.rejects(synthesize("prod", { config: { "modproxy:replicas": "1" } }), /modproxy:replicas must be at least 2/);
+  });
 });

@@ -3,25 +3,25 @@ import * as assert from "assert";
 import { runOffline, SynthesisResult, SynthesizedResource } from "../../infra/offlineRun";
 
 export function ofType(result: SynthesisResult, type: string): SynthesizedResource[] {
-    return result.resources.filter((resource) => resource.type === type);
+  return result.resources.filter((resource) => resource.type === type);
 }
 
 /** The single resource of a type (optionally with a given logical name); fails the test otherwise. */
 export function one(result: SynthesisResult, type: string, name?: string): SynthesizedResource {
-    const matches = ofType(result, type).filter((resource) => name === undefined || resource.name === name);
-    assert.strictEqual(matches.length, 1, `expected one ${type}${name ? ` named ${name}` : ""}, found ${matches.length}`);
-    return matches[0];
+  const matches = ofType(result, type).filter((resource) => name === undefined || resource.name === name);
+  assert.strictEqual(matches.length, 1, `expected one ${type}${name ? ` named ${name}` : ""}, found ${matches.length}`);
+  return matches[0];
 }
 
 /** Reads a nested input by dotted path ("spec.template.spec.containers.0.image"). */
 export function at(resource: SynthesizedResource, path: string): unknown {
-    return path.split(".").reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], resource.inputs);
+  return path.split(".").reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], resource.inputs);
 }
 
 /** Runs a program that creates one component under the shared mocks. */
 export function synthesizeComponent(create: () => unknown): Promise<SynthesisResult> {
-    return runOffline({ stack: "test", region: "eu-west-1" }, async () => {
-        create();
-        return {};
-    });
+  return runOffline({ stack: "test", region: "eu-west-1" }, async () => {
+    create();
+    return {};
+  });
 }

@@ -7,35 +7,35 @@ import { EvaluatedResource, evaluatePolicies, PolicyViolation } from "../../poli
 type PackPolicy = Policies[number];
 
 export function urnOf(type: string, name: string): string {
-    return `urn:pulumi:test::modproxy::${type}::${name}`;
+  return `urn:pulumi:test::modproxy::${type}::${name}`;
 }
 
 export function resource(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<EvaluatedResource> = {}): EvaluatedResource {
-    return { type, name, urn: urnOf(type, name), inputs, ...extra };
+  return { type, name, urn: urnOf(type, name), inputs, ...extra };
 }
 
 export function violations(policy: PackPolicy, resources: EvaluatedResource[], config: PolicyPackConfig = {}): Promise<PolicyViolation[]> {
-    return evaluatePolicies([policy], resources, config);
+  return evaluatePolicies([policy], resources, config);
 }
 
 /** The messages a single policy reports for the given resources. */
 export async function messages(policy: PackPolicy, resources: EvaluatedResource[], config: PolicyPackConfig = {}): Promise<string[]> {
-    return (await violations(policy, resources, config)).map((v) => v.message);
+  return (await violations(policy, resources, config)).map((v) => v.message);
 }
 
 /** A Deployment around one container spec, the shape most workload rules inspect. */
 export function deployment(name: string, container: Record<string, unknown>, podSpec: Record<string, unknown> = {}, namespace = "modproxy"): EvaluatedResource {
-    return resource("kubernetes:apps/v1:Deployment", name, {
-        metadata: { name, namespace },
-        spec: { template: { spec: { ...podSpec, containers: [{ name: "proxy", image: "registry.example.com/modproxy:1", ...container }] } } },
-    });
+  return resource("kubernetes:apps/v1:Deployment", name, {
+    metadata: { name, namespace },
+    spec: { template: { spec: { ...podSpec, containers: [{ name: "proxy", image: "registry.example.com/modproxy:1", ...container }] } } },
+  });
 }
 
 export function configMap(name: string, data: Record<string, string>, namespace = "modproxy"): EvaluatedResource {
-    return resource("kubernetes:core/v1:ConfigMap", name, { metadata: { name, namespace }, data });
+  return resource("kubernetes:core/v1:ConfigMap", name, { metadata: { name, namespace }, data });
 }
 
 /** Container env entries from literal name/value pairs. */
 export function env(values: Record<string, string>): { env: { name: string; value: string }[] } {
-    return { env: Object.entries(values).map(([name, value]) => ({ name, value })) };
+  return { env: Object.entries(values).map(([name, value]) => ({ name, value })) };
 }

@@ -11,112 +11,145 @@ import { isRecord } from "../../policies/lib/values";
 // deliberately broken copies of the dev program, each of which must be caught by the intended rule.
 
 function packConfigFor(stack: string): PolicyPackConfig {
-    return JSON.parse(fs.readFileSync(path.join(__dirname, "../../policies/config", `${stack}.json`), "utf8")) as PolicyPackConfig;
+  return JSON.parse(fs.readFileSync(path.join(__dirname, "../../policies/config", `${stack}.json`), "utf8")) as PolicyPackConfig;
 }
 
-const describeViolation = (v: PolicyViolation, resources: SynthesizedResource[]) =>
-    [v.policyName, resources.find((r) => r.urn === v.urn)?.name ?? "(stack)", v.message];
+const describeViolation = (v: PolicyViolation, resources: SynthesizedResource[]) => [
+  v.policyName,
+  resources.find((r) => r.urn === v.urn)?.name ?? "(stack)",
+  v.message,
+];
 
 /** A deep copy of the program with one resource of `type` (the first, or the one `pick` chooses) changed. */
-function breakResource(resources: SynthesizedResource[], type: string, mutate: (inputs: Record<string, unknown>) => void, pick: (r: SynthesizedResource) => boolean = () => true) {
-    const copy = structuredClone(resources);
-    const target = copy.find((r) => r.type === type && pick(r));
-    if (!target) {
-        throw new Error(`the dev program has no ${type} to break`);
-    }
-    mutate(target.inputs);
-    return copy;
+function breakResource(
+  resources: SynthesizedResource[],
+  type: string,
+  mutate: (inputs: Record<string, unknown>) => void,
+  pick: (r: SynthesizedResource) => boolean = () => true,
+) {
+  const copy = structuredClone(resources);
+  const target = copy.find((r) => r.type === type && pick(r));
+  if (!target) {
+    throw new Error(`the dev program has no ${type} to break`);
+  }
+  mutate(target.inputs);
+  return copy;
 }
 
 /** The pod spec of the proxy Deployment in a synthesized program. */
 function podSpec(inputs: Record<string, unknown>): { containers: Record<string, unknown>[] } {
-    const spec = (inputs.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec;
-    assert.ok(isRecord(spec) && Array.isArray(spec.containers));
-    return spec;
+  const spec = (inputs.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec;
+  assert.ok(isRecord(spec) && Array.isArray(spec.containers));
+  return spec;
 }
 
 describe("the infra program against the policy pack", () => {
-    it("records property dependencies, which stack rules use to join S3 settings and subnets to what they configure", async () => {
-        // Mocks do not autoname, so a bucket's physical name (what its public access block refers to)
-        // is absent from its inputs; the engine joins such references by property dependency instead.
-        const { resources } = await synthesize("dev");
-        const block = resources.find((r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
-        assert.ok(block && "propertyDependencies" in block, "infra/offlineRun.ts should record each registration's propertyDependencies (URNs per input)");
+  it("records property dependencies, which stack rules use to join S3 settings and subnets to what they configure", async () => {
+    // Mocks do not autoname, so a bucket's physical name (what its public access block refers to)
+    // is absent from its inputs; the engine joins such references by property dependency instead.
+    const { resources } = await synthesize("dev");
+    const block = resources.find((r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+    assert.ok(block && "propertyDependencies" in block, "infra/offlineRun.ts should record each registration's propertyDependencies (URNs per input)");
+  });
+
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: has no mandatory violations`, async () => {
+      const { resources } = await synthesize(stack);
+      const found = await evaluatePolicies(allPolicies, resources, packConfigFor(stack));
+      assert.deepEqual(
+        found.filter((v) => v.enforcementLevel === "mandatory").map((v) => describeViolation(v, resources)),
+        [],
+      );
+    });
+  }
+
+  describe("broken variants of dev are caught", () => {
+    let dev: SynthesizedResource[];
+    let baseline: Set<string>;
+    const key = (v: PolicyViolation) => JSON.stringify([v.policyName, v.urn, v.message]);
+
+    before(async () => {
+      dev = (await synthesize("dev")).resources;
+      baseline = new Set((await evaluatePolicies(allPolicies, dev, packConfigFor("dev"))).map(key));
     });
 
-    for (const stack of ["dev", "prod"]) {
-        it(`${stack}: has no mandatory violations`, async () => {
-            const { resources } = await synthesize(stack);
-            const found = await evaluatePolicies(allPolicies, resources, packConfigFor(stack));
-            assert.deepEqual(found.filter((v) => v.enforcementLevel === "mandatory").map((v) => describeViolation(v, resources)), []);
-        });
+    /** Mandatory violations the variant has that the unbroken program does not. */
+    async function newViolations(variant: SynthesizedResource[]) {
+      const found = await evaluatePolicies(allPolicies, variant, packConfigFor("dev"));
+      return found.filter((v) => v.enforcementLevel === "mandatory" && !baseline.has(key(v))).map((v) => describeViolation(v, variant));
     }
 
-    describe("broken variants of dev are caught", () => {
-        let dev: SynthesizedResource[];
-        let baseline: Set<string>;
-        const key = (v: PolicyViolation) => JSON.stringify([v.policyName, v.urn, v.message]);
-
-        before(async () => {
-            dev = (await synthesize("dev")).resources;
-            baseline = new Set((await evaluatePolicies(allPolicies, dev, packConfigFor("dev"))).map(key));
-        });
-
-        /** Mandatory violations the variant has that the unbroken program does not. */
-        async function newViolations(variant: SynthesizedResource[]) {
-            const found = await evaluatePolicies(allPolicies, variant, packConfigFor("dev"));
-            return found.filter((v) => v.enforcementLevel === "mandatory" && !baseline.has(key(v))).map((v) => describeViolation(v, variant));
-        }
-
-        it("a bucket whose public access block lets policies and ACLs make it public", async () => {
-            const variant = breakResource(dev, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (inputs) => {
-                inputs.blockPublicPolicy = false;
-                inputs.restrictPublicBuckets = false;
-            });
-            assert.deepEqual(await newViolations(variant), [
-                ["s3-bucket-public-access-block", "modproxy-dev-bucket", 'Bucket "modproxy-dev-bucket" public access block "modproxy-dev-public-access" does not set blockPublicPolicy, restrictPublicBuckets to true.'],
-            ]);
-        });
-
-        it("nodes placed in a subnet that maps public IPs", async () => {
-            const variant = breakResource(dev, "aws:ec2/subnet:Subnet", (inputs) => {
-                inputs.mapPublicIpOnLaunch = true;
-            }, (r) => r.name === "modproxy-dev-private-0");
-            assert.deepEqual(await newViolations(variant), [
-                ["node-subnets-no-public-ip", "modproxy-dev-private-0", 'Subnet "modproxy-dev-private-0" maps public IPs on launch and hosts nodes of "modproxy-dev-nodes".'],
-            ]);
-        });
-
-        it("an HTTPS listener turned into plain HTTP", async () => {
-            const variant = breakResource(dev, "aws:lb/listener:Listener", (inputs) => {
-                inputs.protocol = "HTTP";
-                delete inputs.sslPolicy;
-                delete inputs.certificateArn;
-            }, (r) => r.inputs.protocol === "HTTPS");
-            assert.deepEqual(await newViolations(variant), [["lb-listener-tls", "modproxy-dev-https", "HTTP listener serves traffic instead of only redirecting to HTTPS."]]);
-        });
-
-        it("an EKS API endpoint opened to the internet", async () => {
-            const variant = breakResource(dev, "aws:eks/cluster:Cluster", (inputs) => {
-                inputs.vpcConfig = { ...(inputs.vpcConfig as object), endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] };
-            });
-            assert.deepEqual(await newViolations(variant), [["eks-endpoint-not-public", "modproxy-dev-eks", "The public API endpoint allows 0.0.0.0/0."]]);
-        });
-
-        it("GOSUMDB=off in the proxy's settings", async () => {
-            const variant = breakResource(dev, "kubernetes:core/v1:ConfigMap", (inputs) => {
-                inputs.data = { ...(inputs.data as object), GOSUMDB: "off" };
-            });
-            assert.deepEqual(await newViolations(variant), [["go-checksum-verification-on", "modproxy-dev-settings", "GOSUMDB=off disables checksum verification (ConfigMap data)."]]);
-        });
-
-        it("a plaintext token in the proxy container's env", async () => {
-            const variant = breakResource(dev, "kubernetes:apps/v1:Deployment", (inputs) => {
-                podSpec(inputs).containers[0].env = [{ name: "UPSTREAM_TOKEN", value: "s3cr3t-example" }];
-            });
-            assert.deepEqual(await newViolations(variant), [
-                ["no-plaintext-credentials", "modproxy-dev-deployment", 'UPSTREAM_TOKEN in container "modproxy" env is a literal value; reference a Secret instead.'],
-            ]);
-        });
+    it("a bucket whose public access block lets policies and ACLs make it public", async () => {
+      const variant = breakResource(dev, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (inputs) => {
+        inputs.blockPublicPolicy = false;
+        inputs.restrictPublicBuckets = false;
+      });
+      assert.deepEqual(await newViolations(variant), [
+        [
+          "s3-bucket-public-access-block",
+          "modproxy-dev-bucket",
+          'Bucket "modproxy-dev-bucket" public access block "modproxy-dev-public-access" does not set blockPublicPolicy, restrictPublicBuckets to true.',
+        ],
+      ]);
     });
+
+    it("nodes placed in a subnet that maps public IPs", async () => {
+      const variant = breakResource(
+        dev,
+        "aws:ec2/subnet:Subnet",
+        (inputs) => {
+          inputs.mapPublicIpOnLaunch = true;
+        },
+        (r) => r.name === "modproxy-dev-private-0",
+      );
+      assert.deepEqual(await newViolations(variant), [
+        [
+          "node-subnets-no-public-ip",
+          "modproxy-dev-private-0",
+          'Subnet "modproxy-dev-private-0" maps public IPs on launch and hosts nodes of "modproxy-dev-nodes".',
+        ],
+      ]);
+    });
+
+    it("an HTTPS listener turned into plain HTTP", async () => {
+      const variant = breakResource(
+        dev,
+        "aws:lb/listener:Listener",
+        (inputs) => {
+          inputs.protocol = "HTTP";
+          delete inputs.sslPolicy;
+          delete inputs.certificateArn;
+        },
+        (r) => r.inputs.protocol === "HTTPS",
+      );
+      assert.deepEqual(await newViolations(variant), [
+        ["lb-listener-tls", "modproxy-dev-https", "HTTP listener serves traffic instead of only redirecting to HTTPS."],
+      ]);
+    });
+
+    it("an EKS API endpoint opened to the internet", async () => {
+      const variant = breakResource(dev, "aws:eks/cluster:Cluster", (inputs) => {
+        inputs.vpcConfig = { ...(inputs.vpcConfig as object), endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] };
+      });
+      assert.deepEqual(await newViolations(variant), [["eks-endpoint-not-public", "modproxy-dev-eks", "The public API endpoint allows 0.0.0.0/0."]]);
+    });
+
+    it("GOSUMDB=off in the proxy's settings", async () => {
+      const variant = breakResource(dev, "kubernetes:core/v1:ConfigMap", (inputs) => {
+        inputs.data = { ...(inputs.data as object), GOSUMDB: "off" };
+      });
+      assert.deepEqual(await newViolations(variant), [
+        ["go-checksum-verification-on", "modproxy-dev-settings", "GOSUMDB=off disables checksum verification (ConfigMap data)."],
+      ]);
+    });
+
+    it("a plaintext token in the proxy container's env", async () => {
+      const variant = breakResource(dev, "kubernetes:apps/v1:Deployment", (inputs) => {
+        podSpec(inputs).containers[0].env = [{ name: "UPSTREAM_TOKEN", value: "s3cr3t-example" }];
+      });
+      assert.deepEqual(await newViolations(variant), [
+        ["no-plaintext-credentials", "modproxy-dev-deployment", 'UPSTREAM_TOKEN in container "modproxy" env is a literal value; reference a Secret instead.'],
+      ]);
+    });
+  });
 });

@@ -3,77 +3,103 @@ import { acmCertificateDnsValidation, goUpstreamsUseHttps, loadBalancerListenerT
 import { configMap, deployment, env, messages, resource } from "./helpers";
 
 describe("TLS rules", () => {
-    describe("lb-listener-tls", () => {
-        const listener = (inputs: Record<string, unknown>) => resource("aws:lb/listener:Listener", "web", inputs);
-        it("passes HTTPS with an approved policy and an HTTP listener that only redirects", async () => {
-            const https = listener({ protocol: "HTTPS", port: 443, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: [{ type: "forward" }] });
-            const redirect = listener({ protocol: "HTTP", port: 80, defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] });
-            assert.deepEqual(await messages(loadBalancerListenerTls, [https, redirect]), []);
-        });
-        it("reports HTTPS with a policy that allows TLS 1.0", async () => {
-            const https = listener({ protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08" });
-            assert.deepEqual(await messages(loadBalancerListenerTls, [https]), ["HTTPS listener uses security policy ELBSecurityPolicy-2016-08, which is not on the approved TLS 1.2+ list."]);
-        });
-        it("reports an HTTP listener that forwards, and a TCP one", async () => {
-            const http = listener({ protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "arn:tg" }] });
-            const tcp = resource("aws:lb/listener:Listener", "nlb", { protocol: "TCP", defaultActions: [{ type: "forward" }] });
-            assert.deepEqual(await messages(loadBalancerListenerTls, [http, tcp]), [
-                "HTTP listener serves traffic instead of only redirecting to HTTPS.",
-                "TCP listener carries no TLS: use HTTPS or TLS.",
-            ]);
-        });
+  describe("lb-listener-tls", () => {
+    const listener = (inputs: Record<string, unknown>) => resource("aws:lb/listener:Listener", "web", inputs);
+    it("passes HTTPS with an approved policy and an HTTP listener that only redirects", async () => {
+      const https = listener({ protocol: "HTTPS", port: 443, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: [{ type: "forward" }] });
+      const redirect = listener({
+        protocol: "HTTP",
+        port: 80,
+        defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+      });
+      assert.deepEqual(await messages(loadBalancerListenerTls, [https, redirect]), []);
     });
+    it("reports HTTPS with a policy that allows TLS 1.0", async () => {
+      const https = listener({ protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08" });
+      assert.deepEqual(await messages(loadBalancerListenerTls, [https]), [
+        "HTTPS listener uses security policy ELBSecurityPolicy-2016-08, which is not on the approved TLS 1.2+ list.",
+      ]);
+    });
+    it("reports an HTTP listener that forwards, and a TCP one", async () => {
+      const http = listener({ protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "arn:tg" }] });
+      const tcp = resource("aws:lb/listener:Listener", "nlb", { protocol: "TCP", defaultActions: [{ type: "forward" }] });
+      assert.deepEqual(await messages(loadBalancerListenerTls, [http, tcp]), [
+        "HTTP listener serves traffic instead of only redirecting to HTTPS.",
+        "TCP listener carries no TLS: use HTTPS or TLS.",
+      ]);
+    });
+  });
 
-    describe("acm-certificate-dns-validation", () => {
-        it("passes DNS-validated and private-CA certificates", async () => {
-            const dns = resource("aws:acm/certificate:Certificate", "public", { domainName: "goproxy.example.com", validationMethod: "DNS" });
-            const privateCa = resource("aws:acm/certificate:Certificate", "private", { domainName: "goproxy.example.internal", certificateAuthorityArn: "arn:aws:acm-pca:ca" });
-            assert.deepEqual(await messages(acmCertificateDnsValidation, [dns, privateCa]), []);
-        });
-        it("reports an imported certificate unless config allows it", async () => {
-            const imported = resource("aws:acm/certificate:Certificate", "dev", { certificateBody: "-----BEGIN CERTIFICATE-----", privateKey: "k" });
-            assert.deepEqual(await messages(acmCertificateDnsValidation, [imported]), [
-                "The certificate is imported, so ACM neither validates nor renews it: request a DNS-validated one, or set allowImportedCertificates.",
-            ]);
-            assert.deepEqual(await messages(acmCertificateDnsValidation, [imported], { "acm-certificate-dns-validation": { allowImportedCertificates: true } }), []);
-        });
-        it("reports email validation", async () => {
-            const email = resource("aws:acm/certificate:Certificate", "public", { domainName: "goproxy.example.com", validationMethod: "EMAIL" });
-            assert.deepEqual(await messages(acmCertificateDnsValidation, [email]), ["validationMethod is EMAIL; use DNS."]);
-        });
+  describe("acm-certificate-dns-validation", () => {
+    it("passes DNS-validated and private-CA certificates", async () => {
+      const dns = resource("aws:acm/certificate:Certificate", "public", { domainName: "goproxy.example.com", validationMethod: "DNS" });
+      const privateCa = resource("aws:acm/certificate:Certificate", "private", {
+        domainName: "goproxy.example.internal",
+        certificateAuthorityArn: "arn:aws:acm-pca:ca",
+      });
+      assert.deepEqual(await messages(acmCertificateDnsValidation, [dns, privateCa]), []);
     });
+    it("reports an imported certificate unless config allows it", async () => {
+      const imported = resource("aws:acm/certificate:Certificate", "dev", { certificateBody: "-----BEGIN CERTIFICATE-----", privateKey: "k" });
+      assert.deepEqual(await messages(acmCertificateDnsValidation, [imported]), [
+        "The certificate is imported, so ACM neither validates nor renews it: request a DNS-validated one, or set allowImportedCertificates.",
+      ]);
+      assert.deepEqual(await messages(acmCertificateDnsValidation, [imported], { "acm-certificate-dns-validation": { allowImportedCertificates: true } }), []);
+    });
+    it("reports email validation", async () => {
+      const email = resource("aws:acm/certificate:Certificate", "public", { domainName: "goproxy.example.com", validationMethod: "EMAIL" });
+      assert.deepEqual(await messages(acmCertificateDnsValidation, [email]), ["validationMethod is EMAIL; use DNS."]);
+    });
+  });
 
-    describe("tls-private-key-strength", () => {
-        const key = (inputs: Record<string, unknown>) => resource("tls:index/privateKey:PrivateKey", "ca", inputs);
-        it("passes RSA 2048+ (including the provider default) and ECDSA P-256/P-384", async () => {
-            assert.deepEqual(await messages(tlsPrivateKeyStrength, [key({ algorithm: "RSA" }), key({ algorithm: "RSA", rsaBits: 4096 }), key({ algorithm: "ECDSA", ecdsaCurve: "P384" })]), []);
-        });
-        it("reports short RSA, the default P-224 curve and ED25519", async () => {
-            assert.deepEqual(await messages(tlsPrivateKeyStrength, [key({ algorithm: "RSA", rsaBits: 1024 }), key({ algorithm: "ECDSA" }), key({ algorithm: "ED25519" })]), [
-                "RSA key of 1024 bits is below the minimum of 2048.",
-                "ECDSA curve P224 is not one of P256, P384.",
-                "Algorithm ED25519 is not allowed; use RSA or ECDSA.",
-            ]);
-        });
-        it("honours a raised RSA minimum from config", async () => {
-            assert.deepEqual(await messages(tlsPrivateKeyStrength, [key({ algorithm: "RSA", rsaBits: 2048 })], { "tls-private-key-strength": { minimumRsaBits: 3072 } }), [
-                "RSA key of 2048 bits is below the minimum of 3072.",
-            ]);
-        });
+  describe("tls-private-key-strength", () => {
+    const key = (inputs: Record<string, unknown>) => resource("tls:index/privateKey:PrivateKey", "ca", inputs);
+    it("passes RSA 2048+ (including the provider default) and ECDSA P-256/P-384", async () => {
+      assert.deepEqual(
+        await messages(tlsPrivateKeyStrength, [
+          key({ algorithm: "RSA" }),
+          key({ algorithm: "RSA", rsaBits: 4096 }),
+          key({ algorithm: "ECDSA", ecdsaCurve: "P384" }),
+        ]),
+        [],
+      );
     });
+    it("reports short RSA, the default P-224 curve and ED25519", async () => {
+      assert.deepEqual(
+        await messages(tlsPrivateKeyStrength, [key({ algorithm: "RSA", rsaBits: 1024 }), key({ algorithm: "ECDSA" }), key({ algorithm: "ED25519" })]),
+        [
+          "RSA key of 1024 bits is below the minimum of 2048.",
+          "ECDSA curve P224 is not one of P256, P384.",
+          "Algorithm ED25519 is not allowed; use RSA or ECDSA.",
+        ],
+      );
+    });
+    it("honours a raised RSA minimum from config", async () => {
+      assert.deepEqual(
+        await messages(tlsPrivateKeyStrength, [key({ algorithm: "RSA", rsaBits: 2048 })], { "tls-private-key-strength": { minimumRsaBits: 3072 } }),
+        ["RSA key of 2048 bits is below the minimum of 3072."],
+      );
+    });
+  });
 
-    describe("go-upstreams-use-https", () => {
-        it("passes https upstreams, keywords and plain http to in-cluster services", async () => {
-            const proxy = deployment("proxy", env({ MODPROXY_UPSTREAM: "https://proxy.example.com|http://athens.tools.svc.cluster.local:3000,http://athens,direct", GOSUMDB: "sum.example.com https://sum.example.com" }));
-            assert.deepEqual(await messages(goUpstreamsUseHttps, [proxy]), []);
-        });
-        it("reports plain-http upstreams outside the cluster in env and ConfigMaps", async () => {
-            const proxy = deployment("proxy", env({ GOPROXY: "https://proxy.example.com,http://mirror.example.com/go,direct" }));
-            const config = configMap("proxy-config", { MODPROXY_UPSTREAM: "http://proxy.example.net" });
-            assert.deepEqual(await messages(goUpstreamsUseHttps, [proxy, config]), [
-                'GOPROXY in container "proxy" env points at plain-http http://mirror.example.com/go outside the cluster.',
-                "MODPROXY_UPSTREAM in ConfigMap data points at plain-http http://proxy.example.net outside the cluster.",
-            ]);
-        });
+  describe("go-upstreams-use-https", () => {
+    it("passes https upstreams, keywords and plain http to in-cluster services", async () => {
+      const proxy = deployment(
+        "proxy",
+        env({
+          MODPROXY_UPSTREAM: "https://proxy.example.com|http://athens.tools.svc.cluster.local:3000,http://athens,direct",
+          GOSUMDB: "sum.example.com https://sum.example.com",
+        }),
+      );
+      assert.deepEqual(await messages(goUpstreamsUseHttps, [proxy]), []);
     });
+    it("reports plain-http upstreams outside the cluster in env and ConfigMaps", async () => {
+      const proxy = deployment("proxy", env({ GOPROXY: "https://proxy.example.com,http://mirror.example.com/go,direct" }));
+      const config = configMap("proxy-config", { MODPROXY_UPSTREAM: "http://proxy.example.net" });
+      assert.deepEqual(await messages(goUpstreamsUseHttps, [proxy, config]), [
+        'GOPROXY in container "proxy" env points at plain-http http://mirror.example.com/go outside the cluster.',
+        "MODPROXY_UPSTREAM in ConfigMap data points at plain-http http://proxy.example.net outside the cluster.",
+      ]);
+    });
+  });
 });

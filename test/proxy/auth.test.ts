@@ -29,7 +29,18 @@ describe("client token authentication", () => {
 
   it("refuses missing, unknown, partial and malformed credentials, and comments", async () => {
     const auth = await TokenAuthenticator.fromFile(file);
-    for (const header of [undefined, "", "Bearer", "Bearer token", "Bearer token-one-more", basic("token-one", ""), "Basic !!!", "Digest token-one", "Bearer # CI runners", basic("x", "# CI runners")]) {
+    for (const header of [
+      undefined,
+      "",
+      "Bearer",
+      "Bearer token",
+      "Bearer token-one-more",
+      basic("token-one", ""),
+      "Basic !!!",
+      "Digest token-one",
+      "Bearer # CI runners",
+      basic("x", "# CI runners"),
+    ]) {
       assert.equal(await auth.allows(header), false, String(header));
     }
   });

@@ -17,7 +17,17 @@ describe("modproxy command", () => {
   it("prints help naming every flag and its environment variable", () => {
     const r = node(["--help"]);
     assert.equal(r.status, 0);
-    for (const s of ["serve", "--port", "PORT", "--storage-dir", "MODPROXY_STORAGE_DIR", "--upstream", "MODPROXY_UPSTREAM", "--upstream-timeout", "MODPROXY_UPSTREAM_TIMEOUT"]) {
+    for (const s of [
+      "serve",
+      "--port",
+      "PORT",
+      "--storage-dir",
+      "MODPROXY_STORAGE_DIR",
+      "--upstream",
+      "MODPROXY_UPSTREAM",
+      "--upstream-timeout",
+      "MODPROXY_UPSTREAM_TIMEOUT",
+    ]) {
       assert.ok(r.stdout.includes(s), `help lacks ${s}`);
     }
   });
@@ -39,7 +49,20 @@ describe("modproxy command", () => {
   });
 
   it("serves, prints the GOPROXY line, and exits cleanly on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, "serve", "--port", "0", "--host", "127.0.0.1", "--storage-dir", path.join(dir, "data"), "--upstream", "off"]);
+    const child = spawn(process.execPath, [
+      "--import",
+      "tsx",
+      CLI,
+      "serve",
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      "--storage-dir",
+      path.join(dir, "data"),
+      "--upstream",
+      "off",
+    ]);
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
     while (!/export GOPROXY=(\S+)/.test(out)) await once(child.stdout, "data");
@@ -67,15 +90,31 @@ describe("modproxy command start-up checks of files", () => {
     assert.match(r1.stderr, /holds no tokens/);
     await fs.writeFile(path.join(dir, "cert.pem"), "not a certificate");
     await fs.writeFile(path.join(dir, "key.pem"), "not a key");
-    const r2 = node(["serve", "--port", "0", "--upstream", "off", "--storage-dir", path.join(dir, "d"), "--tls-cert-file", path.join(dir, "cert.pem"), "--tls-key-file", path.join(dir, "key.pem")]);
+    const r2 = node([
+      "serve",
+      "--port",
+      "0",
+      "--upstream",
+      "off",
+      "--storage-dir",
+      path.join(dir, "d"),
+      "--tls-cert-file",
+      path.join(dir, "cert.pem"),
+      "--tls-key-file",
+      path.join(dir, "key.pem"),
+    ]);
     assert.equal(r2.status, 2);
     assert.match(r2.stderr, /do not make a usable pair/);
   });
 
   it("refuses fetching from version control without go or git on PATH, or with an unreadable credentials file", async () => {
     const which = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { encoding: "utf8" }).stdout.trim();
-    const serve = (env: NodeJS.ProcessEnv, extra: string[] = []) => node(["serve", "--port", "0", "--upstream", "off", "--storage-dir", path.join(dir, "d"), ...extra], env);
-    for (const [present, missing] of [["git", "go"], ["go", "git"]]) {
+    const serve = (env: NodeJS.ProcessEnv, extra: string[] = []) =>
+      node(["serve", "--port", "0", "--upstream", "off", "--storage-dir", path.join(dir, "d"), ...extra], env);
+    for (const [present, missing] of [
+      ["git", "go"],
+      ["go", "git"],
+    ]) {
       const bin = path.join(dir, `only-${present}`);
       await fs.mkdir(bin);
       await fs.symlink(which(present), path.join(bin, present));

@@ -43,7 +43,12 @@ describe("proxy configuration", () => {
   });
 
   it("reads the S3 settings and ends a non-empty prefix with /", () => {
-    const env = { MODPROXY_STORAGE: "s3", MODPROXY_S3_BUCKET: "go-modules.example-1", MODPROXY_S3_PREFIX: "cache/modproxy", MODPROXY_S3_ENDPOINT: "http://127.0.0.1:9000" };
+    const env = {
+      MODPROXY_STORAGE: "s3",
+      MODPROXY_S3_BUCKET: "go-modules.example-1",
+      MODPROXY_S3_PREFIX: "cache/modproxy",
+      MODPROXY_S3_ENDPOINT: "http://127.0.0.1:9000",
+    };
     const c = loadConfig(env);
     assert.equal(c.storage, "s3");
     assert.equal(c.s3Bucket, "go-modules.example-1");
@@ -55,7 +60,10 @@ describe("proxy configuration", () => {
   });
 
   it("refuses S3 storage without a bucket and an unknown storage kind", () => {
-    assert.throws(() => loadConfig({ MODPROXY_STORAGE: "s3" }), (e: Error) => e instanceof ConfigError && /MODPROXY_S3_BUCKET \(--s3-bucket\) is not set: required when MODPROXY_STORAGE is s3/.test(e.message));
+    assert.throws(
+      () => loadConfig({ MODPROXY_STORAGE: "s3" }),
+      (e: Error) => e instanceof ConfigError && /MODPROXY_S3_BUCKET \(--s3-bucket\) is not set: required when MODPROXY_STORAGE is s3/.test(e.message),
+    );
     assert.throws(() => loadConfig({ MODPROXY_STORAGE: "gcs" }), /MODPROXY_STORAGE \(--storage\) = "gcs": must be "disk" or "s3"/);
   });
 
@@ -116,10 +124,18 @@ describe("README configuration table", () => {
 
 describe("auth and TLS settings", () => {
   it("take file paths and insist on certificate and key together", () => {
-    const c = loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_AUTH_TOKENS_FILE: "/etc/modproxy/tokens", MODPROXY_TLS_CERT_FILE: "/tls/crt", MODPROXY_TLS_KEY_FILE: "/tls/key" });
+    const c = loadConfig({
+      MODPROXY_UPSTREAM: "off",
+      MODPROXY_AUTH_TOKENS_FILE: "/etc/modproxy/tokens",
+      MODPROXY_TLS_CERT_FILE: "/tls/crt",
+      MODPROXY_TLS_KEY_FILE: "/tls/key",
+    });
     assert.equal(c.authTokensFile, "/etc/modproxy/tokens");
     assert.deepEqual([c.tlsCertFile, c.tlsKeyFile], ["/tls/crt", "/tls/key"]);
-    assert.throws(() => loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_TLS_CERT_FILE: "/tls/crt" }), /MODPROXY_TLS_KEY_FILE \(--tls-key-file\) is not set: the TLS certificate and key go together/);
+    assert.throws(
+      () => loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_TLS_CERT_FILE: "/tls/crt" }),
+      /MODPROXY_TLS_KEY_FILE \(--tls-key-file\) is not set: the TLS certificate and key go together/,
+    );
     assert.throws(() => loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_TLS_KEY_FILE: "/tls/key" }), /MODPROXY_TLS_CERT_FILE \(--tls-cert-file\) is not set/);
   });
 });

@@ -42,7 +42,10 @@ describe("direct upstream (the go command against a git server)", function () {
 
   it("lists the tagged versions", async () => {
     const listed = (await body(await direct.fetch(`${SECRET}/@v/list`))).toString();
-    assert.deepEqual(listed.split("\n").filter(Boolean), secretFixture().versions.map((v) => v.version));
+    assert.deepEqual(
+      listed.split("\n").filter(Boolean),
+      secretFixture().versions.map((v) => v.version),
+    );
   });
 
   it("answers .info and @latest with the version and its commit time", async () => {
@@ -86,8 +89,16 @@ describe("direct upstream (the go command against a git server)", function () {
       await go.remove();
     }
     const downloads = path.join(direct.moduleCache, "cache", "download", ...SECRET.split("/"), "@v");
-    assert.deepEqual((await fs.readdir(downloads)).filter((n) => n.startsWith("v1.")), [], "handed-over versions leave the direct module cache");
-    assert.deepEqual((await fs.readdir(path.join(direct.moduleCache, PRIVATE_HOST, "team"))).filter((n) => n.includes("@")), [], "no extracted trees stay");
+    assert.deepEqual(
+      (await fs.readdir(downloads)).filter((n) => n.startsWith("v1.")),
+      [],
+      "handed-over versions leave the direct module cache",
+    );
+    assert.deepEqual(
+      (await fs.readdir(path.join(direct.moduleCache, PRIVATE_HOST, "team"))).filter((n) => n.includes("@")),
+      [],
+      "no extracted trees stay",
+    );
   });
 
   it("reports unknown versions and repositories as not found", async () => {
@@ -98,19 +109,32 @@ describe("direct upstream (the go command against a git server)", function () {
   });
 
   it("fails without hanging when the credentials are wrong", async () => {
-    const wrong = await GoDirectUpstream.create({ timeoutMs: 60_000, goPrivate: PRIVATE_HOST, vcsCredentialsFile: host.wrongCredentialsFile, extraEnv: host.directEnv });
+    const wrong = await GoDirectUpstream.create({
+      timeoutMs: 60_000,
+      goPrivate: PRIVATE_HOST,
+      vcsCredentialsFile: host.wrongCredentialsFile,
+      extraEnv: host.directEnv,
+    });
     try {
       const before = host.server.requests.length;
       await assert.rejects(wrong.fetch(`${SECRET}/@v/list`), /direct: .*no secure protocol found/);
       const attempts = host.server.requests.slice(before);
-      assert.ok(attempts.some((r) => r.status === 401 && r.user === "fixture-reader"), "git sent the wrong credentials and was refused");
+      assert.ok(
+        attempts.some((r) => r.status === 401 && r.user === "fixture-reader"),
+        "git sent the wrong credentials and was refused",
+      );
     } finally {
       await wrong.close();
     }
   });
 
   it("kills go and reports a timeout when the git server does not answer", async () => {
-    const impatient = await GoDirectUpstream.create({ timeoutMs: 1500, goPrivate: PRIVATE_HOST, vcsCredentialsFile: host.credentialsFile, extraEnv: host.directEnv });
+    const impatient = await GoDirectUpstream.create({
+      timeoutMs: 1500,
+      goPrivate: PRIVATE_HOST,
+      vcsCredentialsFile: host.credentialsFile,
+      extraEnv: host.directEnv,
+    });
     host.server.behaviour = "hang";
     try {
       const started = Date.now();

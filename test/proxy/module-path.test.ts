@@ -27,7 +27,7 @@ describe("module path validation", () => {
     "trailing slash": "example.com/x/",
     "double slash": "example.com//x",
     "element starting with a dot": "example.com/.git",
-    "backslash": "example.com/a\\b",
+    backslash: "example.com/a\\b",
     "percent sign": "example.com/a%2e",
     "leading dash in domain": "-example.com/x",
     "over-long element": "example.com/" + "a".repeat(MAX_ELEMENT_LENGTH + 1),
@@ -62,7 +62,12 @@ describe("protocol path parsing", () => {
   });
   it("lets .info resolve queries but requires canonical versions for .mod and .zip", () => {
     assert.equal(parseModuleRequest("/example.com/foo/@v/main.info")?.kind, "info");
-    for (const p of ["/example.com/foo/@v/v1.mod", "/example.com/foo/@v/v1.2.zip", "/example.com/foo/@v/v1.0.0+build.zip", "/example.com/foo/@v/v1.0.0+incompatible.zip"]) {
+    for (const p of [
+      "/example.com/foo/@v/v1.mod",
+      "/example.com/foo/@v/v1.2.zip",
+      "/example.com/foo/@v/v1.0.0+build.zip",
+      "/example.com/foo/@v/v1.0.0+incompatible.zip",
+    ]) {
       assert.throws(() => parseModuleRequest(p), InvalidPathError, p);
     }
   });

@@ -32,7 +32,10 @@ describe("GOPRIVATE-style module patterns", () => {
 
   it("rejects malformed globs, and config names the variable", () => {
     for (const bad of ["example.com/[abc", "example.com/x\\", "example.com/[]"]) assert.throws(() => new ModulePatterns(bad), PatternError, bad);
-    assert.throws(() => loadConfig({ MODPROXY_UPSTREAM: "off", GOPRIVATE: "example.com/[abc" }), /GOPRIVATE \(--goprivate\) = "example.com\/\[abc": .*unclosed/);
+    assert.throws(
+      () => loadConfig({ MODPROXY_UPSTREAM: "off", GOPRIVATE: "example.com/[abc" }),
+      /GOPRIVATE \(--goprivate\) = "example.com\/\[abc": .*unclosed/,
+    );
   });
 });
 

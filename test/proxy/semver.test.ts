@@ -13,7 +13,9 @@ describe("Go semver", () => {
   });
 
   it("orders by semver precedence", () => {
-    const sorted = ["v1.10.0", "v1.2.0", "v1.2.0-rc.1", "v1.2.0-beta.11", "v1.2.0-beta.2", "v1.2.0-alpha", "v0.9.9", "v2.0.0+incompatible"].sort(compareVersions);
+    const sorted = ["v1.10.0", "v1.2.0", "v1.2.0-rc.1", "v1.2.0-beta.11", "v1.2.0-beta.2", "v1.2.0-alpha", "v0.9.9", "v2.0.0+incompatible"].sort(
+      compareVersions,
+    );
     assert.deepEqual(sorted, ["v0.9.9", "v1.2.0-alpha", "v1.2.0-beta.2", "v1.2.0-beta.11", "v1.2.0-rc.1", "v1.2.0", "v1.10.0", "v2.0.0+incompatible"]);
     assert.equal(compareVersions("v1.2.3+a", "v1.2.3"), 0);
     assert.equal(compareVersions("v10.0.0", "v9.0.0"), 1);
@@ -26,7 +28,8 @@ describe("Go semver", () => {
   });
 
   it("recognises the three pseudo-version forms", () => {
-    for (const v of ["v0.0.0-20191109021931-daa7c04131f5", "v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.3-pre.0.20191109021931-daa7c04131f5"]) assert.ok(isPseudoVersion(v), v);
+    for (const v of ["v0.0.0-20191109021931-daa7c04131f5", "v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.3-pre.0.20191109021931-daa7c04131f5"])
+      assert.ok(isPseudoVersion(v), v);
     for (const v of ["v1.2.3", "v1.2.3-rc.1", "v1.2.3-20191109021931"]) assert.ok(!isPseudoVersion(v), v);
   });
 });

@@ -23,19 +23,39 @@ async function text(body: Readable | Buffer): Promise<string> {
 describe("checksum database requests", () => {
   it("parses supported, latest, lookups and tiles", () => {
     assert.deepEqual(parseSumdbRequest("sum.example.com/supported"), { name: "sum.example.com", kind: "supported", file: "supported" });
-    assert.deepEqual(parseSumdbRequest("sum.example.com/lookup/example.com/!foo@v1.0.0"), { name: "sum.example.com", kind: "lookup", file: "lookup/example.com/!foo@v1.0.0", module: "example.com/Foo" });
+    assert.deepEqual(parseSumdbRequest("sum.example.com/lookup/example.com/!foo@v1.0.0"), {
+      name: "sum.example.com",
+      kind: "lookup",
+      file: "lookup/example.com/!foo@v1.0.0",
+      module: "example.com/Foo",
+    });
     for (const tile of ["tile/8/0/000", "tile/8/1/x123/456", "tile/8/data/000.p/13", "tile/8/0/x001/x234/067.p/255"]) {
       assert.equal(parseSumdbRequest(`sum.example.com/${tile}`).kind, "tile", tile);
     }
   });
 
-  for (const bad of ["", "sum.example.com", "Sum.Example.com/latest", "sum/latest", "sum.example.com/../x", "sum.example.com/tile/8/0/00", "sum.example.com/tile/8/0/000.p/0", "sum.example.com/tile/../../x", "sum.example.com/lookup/example.com/Foo@v1.0.0", "sum.example.com/lookup/example.com/foo@v1", "sum.example.com/other"]) {
+  for (const bad of [
+    "",
+    "sum.example.com",
+    "Sum.Example.com/latest",
+    "sum/latest",
+    "sum.example.com/../x",
+    "sum.example.com/tile/8/0/00",
+    "sum.example.com/tile/8/0/000.p/0",
+    "sum.example.com/tile/../../x",
+    "sum.example.com/lookup/example.com/Foo@v1.0.0",
+    "sum.example.com/lookup/example.com/foo@v1",
+    "sum.example.com/other",
+  ]) {
     it(`rejects ${JSON.stringify(bad)}`, () => assert.throws(() => parseSumdbRequest(bad), InvalidPathError));
   }
 
   it("reads GOSUMDB like the go command and refuses off", () => {
     assert.deepEqual(parseGoSumDb("sum.example.com"), { name: "sum.example.com", url: undefined });
-    assert.deepEqual(parseGoSumDb("sum.example.com+abcd1234+AQID https://mirror.example.com/sumdb"), { name: "sum.example.com", url: "https://mirror.example.com/sumdb" });
+    assert.deepEqual(parseGoSumDb("sum.example.com+abcd1234+AQID https://mirror.example.com/sumdb"), {
+      name: "sum.example.com",
+      url: "https://mirror.example.com/sumdb",
+    });
     for (const bad of ["off", "a b c", "not_a_host+key", "sum.example.com+k ftp://x"]) assert.throws(() => parseGoSumDb(bad), GoSumDbError, bad);
   });
 });
@@ -52,7 +72,11 @@ describe("SumdbService", () => {
   const service = (upstream: ScriptedUpstream, extra: { onlyName?: string; noSumDb?: string } = {}) =>
     new SumdbService(
       storage,
-      { onlyName: extra.onlyName, route: () => ({ upstream, pathOf: (name, file) => `sumdb/${name}/${file}`, asksSupported: true }), noSumDb: new ModulePatterns(extra.noSumDb ?? "") },
+      {
+        onlyName: extra.onlyName,
+        route: () => ({ upstream, pathOf: (name, file) => `sumdb/${name}/${file}`, asksSupported: true }),
+        noSumDb: new ModulePatterns(extra.noSumDb ?? ""),
+      },
       new ProxyMetrics(),
     );
 
@@ -60,7 +84,10 @@ describe("SumdbService", () => {
     const up = new ScriptedUpstream("up", (p) => `answer for ${p}`);
     const s = service(up);
     for (let i = 0; i < 2; i++) {
-      assert.equal(await text((await s.serve(parseSumdbRequest("sum.example.com/lookup/example.com/m@v1.0.0"))).body), "answer for sumdb/sum.example.com/lookup/example.com/m@v1.0.0");
+      assert.equal(
+        await text((await s.serve(parseSumdbRequest("sum.example.com/lookup/example.com/m@v1.0.0"))).body),
+        "answer for sumdb/sum.example.com/lookup/example.com/m@v1.0.0",
+      );
       assert.equal(await text((await s.serve(parseSumdbRequest("sum.example.com/tile/8/0/000"))).body), "answer for sumdb/sum.example.com/tile/8/0/000");
     }
     assert.deepEqual(up.asked, ["sumdb/sum.example.com/lookup/example.com/m@v1.0.0", "sumdb/sum.example.com/tile/8/0/000"]);
@@ -70,10 +97,14 @@ describe("SumdbService", () => {
     let down = false;
     const up = new ScriptedUpstream("up", (p) => (down ? new UpstreamError("connection refused") : `head via ${p}`));
     const s = service(up);
-    await assert.rejects(async () => {
-      down = true;
-      await s.serve(parseSumdbRequest("sum.example.com/supported"));
-    }, UpstreamError, "nothing cached yet: the failure shows");
+    await assert.rejects(
+      async () => {
+        down = true;
+        await s.serve(parseSumdbRequest("sum.example.com/supported"));
+      },
+      UpstreamError,
+      "nothing cached yet: the failure shows",
+    );
     down = false;
     assert.equal(await text((await s.serve(parseSumdbRequest("sum.example.com/latest"))).body), "head via sumdb/sum.example.com/latest");
     down = true;

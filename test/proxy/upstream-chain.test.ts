@@ -28,7 +28,11 @@ describe("upstream list parser (GOPROXY syntax)", () => {
     "https://a.example/?x=1": /query/,
   };
   for (const [list, why] of Object.entries(bad)) {
-    it(`rejects ${JSON.stringify(list)}`, () => assert.throws(() => parseUpstreamList(list), (e: Error) => e instanceof UpstreamListError && why.test(e.message)));
+    it(`rejects ${JSON.stringify(list)}`, () =>
+      assert.throws(
+        () => parseUpstreamList(list),
+        (e: Error) => e instanceof UpstreamListError && why.test(e.message),
+      ));
   }
 });
 
@@ -46,29 +50,64 @@ describe("upstream chain fall-through", () => {
 
   it('"," falls through on 404/410 only', async () => {
     const second = ok();
-    assert.equal(await text(await new UpstreamChain([{ upstream: notFound(), fallThroughOnError: false }, { upstream: second, fallThroughOnError: false }]).fetch("m/@v/list")), "body");
+    assert.equal(
+      await text(
+        await new UpstreamChain([
+          { upstream: notFound(), fallThroughOnError: false },
+          { upstream: second, fallThroughOnError: false },
+        ]).fetch("m/@v/list"),
+      ),
+      "body",
+    );
     assert.deepEqual(second.asked, ["m/@v/list"]);
     const never = ok();
-    await assert.rejects(new UpstreamChain([{ upstream: broken(), fallThroughOnError: false }, { upstream: never, fallThroughOnError: false }]).fetch("m/@v/list"), UpstreamError);
+    await assert.rejects(
+      new UpstreamChain([
+        { upstream: broken(), fallThroughOnError: false },
+        { upstream: never, fallThroughOnError: false },
+      ]).fetch("m/@v/list"),
+      UpstreamError,
+    );
     assert.deepEqual(never.asked, []);
   });
 
   it('"|" falls through on any error, timeouts included', async () => {
     for (const failing of [broken(), slow()]) {
-      const chain = new UpstreamChain([{ upstream: failing, fallThroughOnError: true }, { upstream: ok(), fallThroughOnError: false }]);
+      const chain = new UpstreamChain([
+        { upstream: failing, fallThroughOnError: true },
+        { upstream: ok(), fallThroughOnError: false },
+      ]);
       assert.equal(await text(await chain.fetch("m/@v/list")), "body");
     }
   });
 
   it("reports the last failure when every entry fails", async () => {
-    await assert.rejects(new UpstreamChain([{ upstream: broken(), fallThroughOnError: true }, { upstream: notFound(), fallThroughOnError: false }]).fetch("x"), (e) => e instanceof NotFoundError && e.status === 410);
-    await assert.rejects(new UpstreamChain([{ upstream: notFound(), fallThroughOnError: false }, { upstream: slow(), fallThroughOnError: false }]).fetch("x"), UpstreamTimeoutError);
+    await assert.rejects(
+      new UpstreamChain([
+        { upstream: broken(), fallThroughOnError: true },
+        { upstream: notFound(), fallThroughOnError: false },
+      ]).fetch("x"),
+      (e) => e instanceof NotFoundError && e.status === 410,
+    );
+    await assert.rejects(
+      new UpstreamChain([
+        { upstream: notFound(), fallThroughOnError: false },
+        { upstream: slow(), fallThroughOnError: false },
+      ]).fetch("x"),
+      UpstreamTimeoutError,
+    );
   });
 
   it('stops at "off" even after a "|"', async () => {
     const off = new ScriptedUpstream("off", () => new LookupDisabledError("off"));
     const after = ok();
-    await assert.rejects(new UpstreamChain([{ upstream: off, fallThroughOnError: true }, { upstream: after, fallThroughOnError: false }]).fetch("x"), LookupDisabledError);
+    await assert.rejects(
+      new UpstreamChain([
+        { upstream: off, fallThroughOnError: true },
+        { upstream: after, fallThroughOnError: false },
+      ]).fetch("x"),
+      LookupDisabledError,
+    );
     assert.deepEqual(after.asked, []);
   });
 });

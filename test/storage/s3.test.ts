@@ -88,7 +88,11 @@ describe("S3 storage against moto's S3 server", function () {
       assert.equal(await a.stat("example.com/m/@v/v1.1.0.mod"), undefined);
       assert.deepEqual(await a.list("example.com/m/@v/"), ["v1.0.0.mod"]);
       assert.deepEqual((await b.list("example.com/m/@v/")).sort(), ["v1.0.0.mod", "v1.1.0.mod"]);
-      assert.deepEqual(await bucketKeys(server.client, bucket), ["a/example.com/m/@v/v1.0.0.mod", "team/b/example.com/m/@v/v1.0.0.mod", "team/b/example.com/m/@v/v1.1.0.mod"]);
+      assert.deepEqual(await bucketKeys(server.client, bucket), [
+        "a/example.com/m/@v/v1.0.0.mod",
+        "team/b/example.com/m/@v/v1.0.0.mod",
+        "team/b/example.com/m/@v/v1.1.0.mod",
+      ]);
     });
 
     it("refuses a prefix that is not a safe '/'-terminated key", () => {
@@ -185,7 +189,10 @@ describe("S3 storage against moto's S3 server", function () {
       assert.ok(served.equals(await readFile(path.join(tree.dir, zipPath))));
       const keys = await bucketKeys(server.client, bucket);
       assert.ok(keys.includes(`modproxy/${zipPath}`), keys.join());
-      assert.ok(keys.every((k) => k.startsWith("modproxy/")), keys.join());
+      assert.ok(
+        keys.every((k) => k.startsWith("modproxy/")),
+        keys.join(),
+      );
       const ready = await fetch(`${proxy.url}/readyz`);
       assert.equal(ready.status, 200);
     });

@@ -36,7 +36,11 @@ export async function containerTools(): Promise<{ podman: Podman; buildImage(tag
       await exec("bash", [path.join(REPO, "scripts/seed-base-image.sh")], 300_000);
       // The image's Go toolchain is the machine's, as the seeded golang base image holds it.
       const goVersion = (await exec("go", ["env", "GOVERSION"], 10_000)).replace(/^go(\d+\.\d+).*$/, "$1");
-      await exec("buildah", ["bud", "--isolation", "chroot", "--layers", "--build-arg", `GO_VERSION=${goVersion}`, "-f", "proxy-app/Dockerfile", "-t", tag, "."], 600_000);
+      await exec(
+        "buildah",
+        ["bud", "--isolation", "chroot", "--layers", "--build-arg", `GO_VERSION=${goVersion}`, "-f", "proxy-app/Dockerfile", "-t", tag, "."],
+        600_000,
+      );
     },
     cleanup: () => fs.rm(confDir, { recursive: true, force: true }),
   };

@@ -32,9 +32,7 @@ async function collectModules(dir: string, modulePath: string, into: FixtureModu
   const versionDirs = children.filter((entry) => VERSION_DIR.test(entry.name));
   if (versionDirs.length > 0) {
     if (versionDirs.length !== children.length) throw new Error(`fixture ${dir} mixes version and non-version directories`);
-    const versions = await Promise.all(
-      versionDirs.map(async (entry) => ({ version: entry.name, files: await readFilesUnder(path.join(dir, entry.name)) })),
-    );
+    const versions = await Promise.all(versionDirs.map(async (entry) => ({ version: entry.name, files: await readFilesUnder(path.join(dir, entry.name)) })));
     versions.sort((a, b) => compareVersions(a.version, b.version));
     into.push({ path: modulePath, versions });
     return;

@@ -150,7 +150,13 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
 export async function createRepoFromFixture(projectRoot: string, repoPath: string, module: FixtureModule): Promise<void> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-git-home-"));
   const work = path.join(home, "work");
-  const env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1", GIT_COMMITTER_DATE: "2024-01-01T00:00:00Z", GIT_AUTHOR_DATE: "2024-01-01T00:00:00Z" };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: home,
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_COMMITTER_DATE: "2024-01-01T00:00:00Z",
+    GIT_AUTHOR_DATE: "2024-01-01T00:00:00Z",
+  };
   const git = (args: string[], cwd: string) =>
     execFileAsync("git", ["-c", "user.name=Fixture", "-c", "user.email=fixture@git.example.test", "-c", "init.defaultBranch=main", ...args], { cwd, env });
   try {

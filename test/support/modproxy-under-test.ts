@@ -38,7 +38,18 @@ export async function startModproxyOverFixtures(options: ModproxyOptions): Promi
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-e2e-"));
   const storageDir = path.join(root, "storage");
   await fs.mkdir(storageDir);
-  const proxy = await startProxy({ host: "127.0.0.1", port: 0, storageDir, upstream: options.upstreamList?.(upstream.url) ?? upstream.url, upstreamTimeoutMs: options.upstreamTimeoutMs, ...options.config }, undefined, { directEnv: options.directEnv });
+  const proxy = await startProxy(
+    {
+      host: "127.0.0.1",
+      port: 0,
+      storageDir,
+      upstream: options.upstreamList?.(upstream.url) ?? upstream.url,
+      upstreamTimeoutMs: options.upstreamTimeoutMs,
+      ...options.config,
+    },
+    undefined,
+    { directEnv: options.directEnv },
+  );
   let upstreamStopped: Promise<void> | undefined;
   const stopUpstream = () => (upstreamStopped ??= upstream.close());
   return {

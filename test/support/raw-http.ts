@@ -31,7 +31,9 @@ export function rawRequest(
       },
     );
     // A proxy that hangs must fail the test, not stall it until mocha's timeout.
-    request.setTimeout(options.timeoutMs ?? 15_000, () => request.destroy(new Error(`no answer to ${options.method ?? "GET"} ${rawPath} within ${options.timeoutMs ?? 15_000}ms`)));
+    request.setTimeout(options.timeoutMs ?? 15_000, () =>
+      request.destroy(new Error(`no answer to ${options.method ?? "GET"} ${rawPath} within ${options.timeoutMs ?? 15_000}ms`)),
+    );
     request.on("error", reject);
     request.end();
   });

@@ -15,4 +15,3 @@ export class ScriptedUpstream implements Upstream {
     return { body: Readable.from([Buffer.from(a)]) };
   }
 }
-

@@ -116,11 +116,15 @@ export class GoDirectUpstream implements Upstream {
           }),
         );
       case "zip": {
-        const zip = await this.handOver(req.module, ["mod", "download", "-json", `${req.module}@${req.version}`], async (out: { Version: string; Zip?: string }) => {
-          if (out.Zip === undefined) throw new UpstreamError(`go reported no zip for ${req.module}@${req.version}`);
-          // An open file outlives its removal from the cache: the zip streams from here.
-          return { version: out.Version, result: await SharedFile.open(out.Zip) };
-        });
+        const zip = await this.handOver(
+          req.module,
+          ["mod", "download", "-json", `${req.module}@${req.version}`],
+          async (out: { Version: string; Zip?: string }) => {
+            if (out.Zip === undefined) throw new UpstreamError(`go reported no zip for ${req.module}@${req.version}`);
+            // An open file outlives its removal from the cache: the zip streams from here.
+            return { version: out.Version, result: await SharedFile.open(out.Zip) };
+          },
+        );
         return { body: zip.stream(), size: zip.size };
       }
     }
@@ -308,7 +312,17 @@ function bufferResponse(body: Buffer | string): UpstreamResponse {
 async function requireTool(bin: string, args: string[]): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const child = spawn(bin, args, { stdio: "ignore" });
-    child.on("error", (err) => reject(new GoDirectSetupError(`fetching modules from version control (the "direct" upstream, GOPRIVATE/GONOPROXY modules) needs ${bin} on PATH: ${err.message}`)));
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new GoDirectSetupError(`fetching modules from version control needs a working ${bin}: "${bin} ${args.join(" ")}" exited ${code}`))));
+    child.on("error", (err) =>
+      reject(
+        new GoDirectSetupError(
+          `fetching modules from version control (the "direct" upstream, GOPRIVATE/GONOPROXY modules) needs ${bin} on PATH: ${err.message}`,
+        ),
+      ),
+    );
+    child.on("close", (code) =>
+      code === 0
+        ? resolve()
+        : reject(new GoDirectSetupError(`fetching modules from version control needs a working ${bin}: "${bin} ${args.join(" ")}" exited ${code}`)),
+    );
   });
 }
