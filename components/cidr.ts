@@ -45,3 +45,16 @@ export function isPrivateCidr(cidr: string): boolean {
     (outer) => inner.prefix >= outer.prefix && Math.floor(inner.base / 2 ** (32 - outer.prefix)) === outer.base / 2 ** (32 - outer.prefix),
   );
 }
+
+/**
+ * True for a range wider than the widest private range (10.0.0.0/8 for IPv4,
+ * fc00::/7 for IPv6): it spans public addresses in bulk, so it admits the
+ * internet at large. 0.0.0.0/0 is only the widest case; 0.0.0.0/1 with
+ * 128.0.0.0/1 reach the same clients. Anything that is not a CIDR is false.
+ */
+export function isInternetWide(cidr: string): boolean {
+  const v4 = /^\d{1,3}(?:\.\d{1,3}){3}\/(\d{1,2})$/.exec(cidr);
+  if (v4) return Number(v4[1]) < 8;
+  const v6 = /^[0-9a-f:.]*:[0-9a-f:.]*\/(\d{1,3})$/i.exec(cidr);
+  return v6 !== null && Number(v6[1]) < 7;
+}

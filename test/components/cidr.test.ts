@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { isPrivateCidr, parseCidr, subnetCidr } from "../../components/cidr";
+import { isInternetWide, isPrivateCidr, parseCidr, subnetCidr } from "../../components/cidr";
 
 describe("cidr", () => {
   it("carves subnets like cidrsubnet()", () => {
@@ -22,5 +22,14 @@ describe("cidr", () => {
     assert.ok(isPrivateCidr("172.16.0.0/16"));
     assert.ok(!isPrivateCidr("172.32.0.0/16"));
     assert.ok(!isPrivateCidr("10.0.0.0/7"));
+  });
+
+  it("treats ranges wider than the widest private range as the internet", () => {
+    for (const wide of ["0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1", "64.0.0.0/2", "::/0", "2000::/3", "8000::/1"]) {
+      assert.ok(isInternetWide(wide), wide);
+    }
+    for (const narrow of ["10.0.0.0/8", "203.0.113.0/24", "1.2.3.4/32", "fc00::/7", "2001:db8::/32", "not-a-cidr", "0.0.0.0"]) {
+      assert.ok(!isInternetWide(narrow), narrow);
+    }
   });
 });
