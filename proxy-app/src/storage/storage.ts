@@ -15,7 +15,7 @@ export interface StoredObject extends ObjectInfo {
  * Every backend passes the suite in test/storage/conformance.ts.
  */
 export interface Storage {
-  /** The object's size and validator, or undefined when absent. */
+  /** The object's size, or undefined when absent; cheaper than read where only presence matters. */
   stat(key: string): Promise<ObjectInfo | undefined>;
   /** A stream of the object, or undefined when absent. */
   read(key: string): Promise<StoredObject | undefined>;
