@@ -102,7 +102,7 @@ export class Certificates extends pulumi.ComponentResource {
       const imported = new aws.acm.Certificate(
         `${name}-cert`,
         {
-          privateKey: pulumi.secret(serverKey.privateKeyPem),
+          privateKey: serverKey.privateKeyPem,
           certificateBody: serverCert.certPem,
           certificateChain: caCert.certPem,
           tags: args.tags,

@@ -102,6 +102,7 @@ export class ProxyService extends pulumi.ComponentResource {
     );
 
     const token = new random.RandomPassword(`${name}-client-token`, { length: 48, special: false }, parent);
+    // random's result is secret only once the engine applies its additionalSecretOutputs; mark it here too.
     this.clientToken = pulumi.secret(token.result);
     const tokensSecret = new k8s.core.v1.Secret(
       `${name}-tokens`,
@@ -120,7 +121,7 @@ export class ProxyService extends pulumi.ComponentResource {
             {
               metadata: autonamed,
               type: "Opaque",
-              stringData: { netrc: pulumi.secret(args.vcsCredentials) },
+              stringData: { netrc: args.vcsCredentials },
             },
             childOpts,
           );

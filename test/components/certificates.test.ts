@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { Certificates } from "../../components/certificates";
-import { ofType, one, synthesizeComponent } from "../infra/resources";
+import { isSecretAt, ofType, one, synthesizeComponent } from "../infra/resources";
 
 describe("Certificates", () => {
   it("validates an ACM certificate through a record in the given zone", async () => {
@@ -14,8 +14,11 @@ describe("Certificates", () => {
     assert.strictEqual(ofType(result, "tls:index/privateKey:PrivateKey").length, 0);
   });
 
-  it("refuses ACM without a hosted zone", () => {
-    assert.throws(() => new Certificates("c", { domainName: "goproxy.example.com", source: "acm" }), /hostedZoneId is required/);
+  it("refuses ACM without a hosted zone", async () => {
+    await assert.rejects(
+      synthesizeComponent(() => new Certificates("c", { domainName: "goproxy.example.com", source: "acm" })),
+      /hostedZoneId is required/,
+    );
   });
 
   it("makes an ECDSA P-256 CA and server certificate for the private CA and imports them", async () => {
@@ -29,6 +32,7 @@ describe("Certificates", () => {
     assert.deepStrictEqual(one(result, "tls:index/certRequest:CertRequest").inputs.dnsNames, ["goproxy.dev.example.com"]);
     const imported = one(result, "aws:acm/certificate:Certificate");
     assert.match(String(imported.inputs.privateKey), /BEGIN PRIVATE KEY[\s\S]*c-server-key/);
+    assert.ok(isSecretAt(imported, "privateKey"), "the imported key is encrypted in the stack's state");
     assert.match(String(imported.inputs.certificateChain), /c-ca/);
   });
 });

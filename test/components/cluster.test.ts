@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { Cluster, ClusterArgs } from "../../components/cluster";
-import { at, ofType, one, synthesizeComponent } from "../infra/resources";
+import { at, isSecretAt, ofType, one, synthesizeComponent } from "../infra/resources";
 
 const ARGS: ClusterArgs = { clusterName: "mp", region: "eu-west-1", vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b"] };
 
@@ -16,7 +16,10 @@ describe("Cluster", () => {
     const cluster = one(await synthesizeComponent(() => new Cluster("c", { ...ARGS, publicAccessCidrs: ["203.0.113.0/24"] })), "aws:eks/cluster:Cluster");
     assert.strictEqual(at(cluster, "vpcConfig.endpointPublicAccess"), true);
     assert.deepStrictEqual(at(cluster, "vpcConfig.publicAccessCidrs"), ["203.0.113.0/24"]);
-    assert.throws(() => new Cluster("c", { ...ARGS, publicAccessCidrs: ["0.0.0.0/0"] }), /must not contain 0\.0\.0\.0\/0/);
+    await assert.rejects(
+      synthesizeComponent(() => new Cluster("c", { ...ARGS, publicAccessCidrs: ["0.0.0.0/0"] })),
+      /must not contain 0\.0\.0\.0\/0/,
+    );
   });
 
   it("envelope-encrypts secrets with a rotating KMS key and ships every control-plane log", async () => {
@@ -64,6 +67,7 @@ describe("Cluster", () => {
     const kubeconfig = JSON.parse(String(applied.inputs.kubeconfig));
     assert.strictEqual(kubeconfig.clusters[0].cluster.server, "https://c-eks.gr7.eu-west-1.eks.amazonaws.com");
     assert.deepStrictEqual(kubeconfig.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "mp", "--region", "eu-west-1"]);
+    assert.ok(isSecretAt(applied, "kubeconfig"), "the kubeconfig is encrypted in the stack's state");
     assert.strictEqual(applied.inputs.renderYamlToDirectory, undefined);
     const rendered = one(await synthesizeComponent(() => new Cluster("c", { ...ARGS, renderYamlToDirectory: "out/manifests" })), "pulumi:providers:kubernetes");
     assert.strictEqual(rendered.inputs.renderYamlToDirectory, "out/manifests");

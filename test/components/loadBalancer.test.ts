@@ -70,8 +70,14 @@ describe("LoadBalancer", () => {
     );
   });
 
-  it("refuses an internal load balancer open to everyone and a weak TLS policy", () => {
-    assert.throws(() => new LoadBalancer("lb", { ...ARGS, clientCidrs: ["0.0.0.0/0"] }), /internal load balancer must not admit 0\.0\.0\.0\/0/);
-    assert.throws(() => new LoadBalancer("lb", { ...ARGS, sslPolicy: "ELBSecurityPolicy-2016-08" as never }), /sslPolicy must be one of/);
+  it("refuses an internal load balancer open to everyone and a weak TLS policy", async () => {
+    await assert.rejects(
+      synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, clientCidrs: ["0.0.0.0/0"] })),
+      /internal load balancer must not admit 0\.0\.0\.0\/0/,
+    );
+    await assert.rejects(
+      synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, sslPolicy: "ELBSecurityPolicy-2016-08" as never })),
+      /sslPolicy must be one of/,
+    );
   });
 });

@@ -77,9 +77,11 @@ describe("ModuleStorage", () => {
     );
   });
 
-  it("refuses an absolute or unterminated prefix", () => {
-    assert.throws(
-      () => new ModuleStorage("s", { prefix: "modules", oidcProviderArn: "a", oidcIssuer: "https://i", serviceAccount: { namespace: "n", name: "s" } }),
+  it("refuses an absolute or unterminated prefix", async () => {
+    await assert.rejects(
+      synthesizeComponent(
+        () => new ModuleStorage("s", { prefix: "modules", oidcProviderArn: "a", oidcIssuer: "https://i", serviceAccount: { namespace: "n", name: "s" } }),
+      ),
       /prefix must be relative and end in "\/"/,
     );
   });

@@ -74,9 +74,9 @@ describe("Network", () => {
     assert.deepStrictEqual([at(defaultSg, "ingress"), at(defaultSg, "egress")], [[], []]);
   });
 
-  it("refuses one zone", () => {
-    assert.throws(
-      () => new Network("net", { region: "eu-west-1", cidrBlock: "10.0.0.0/16", availabilityZones: ["eu-west-1a"] }),
+  it("refuses one zone", async () => {
+    await assert.rejects(
+      synthesizeComponent(() => new Network("net", { region: "eu-west-1", cidrBlock: "10.0.0.0/16", availabilityZones: ["eu-west-1a"] })),
       /needs 2 or 3 availability zones/,
     );
   });

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { ProxyService, ProxyServiceArgs } from "../../components/proxyService";
-import { at, one, synthesizeComponent } from "../infra/resources";
+import { runOffline } from "../../infra/offlineRun";
+import { at, isSecretAt, one, synthesizeComponent } from "../infra/resources";
 
 const ARGS: ProxyServiceArgs = {
   namespace: "modproxy",
@@ -69,11 +70,15 @@ describe("ProxyService", () => {
     });
   });
 
-  it("keeps the generated client token and the VCS credentials in Secrets", async () => {
-    const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
+  it("keeps the generated client token and the VCS credentials in Secrets, as Pulumi secrets", async () => {
+    const result = await runOffline({ stack: "test", region: "eu-west-1" }, () => ({ clientToken: new ProxyService("p", ARGS).clientToken }));
     assert.strictEqual(one(result, "random:index/randomPassword:RandomPassword").inputs.length, 48);
-    assert.match(String(at(one(result, "kubernetes:core/v1:Secret", "p-tokens"), "stringData.tokens")), /^mock-token-p-client-token\w+\n$/);
-    assert.strictEqual(at(one(result, "kubernetes:core/v1:Secret", "p-vcs"), "stringData.netrc"), ARGS.vcsCredentials);
+    const tokens = one(result, "kubernetes:core/v1:Secret", "p-tokens");
+    assert.match(String(at(tokens, "stringData.tokens")), /^mock-token-p-client-token\w+\n$/);
+    const vcs = one(result, "kubernetes:core/v1:Secret", "p-vcs");
+    assert.strictEqual(at(vcs, "stringData.netrc"), ARGS.vcsCredentials);
+    assert.ok(isSecretAt(tokens, "stringData.tokens") && isSecretAt(vcs, "stringData.netrc"), "Secret data is encrypted in the stack's state");
+    assert.deepStrictEqual(result.secretOutputs, ["clientToken"]);
   });
 
   it("keeps pods through disruptions and autoscales between replicas and maxReplicas", async () => {

@@ -74,6 +74,26 @@ describe("the modproxy program", () => {
     assert.strictEqual(prod.outputs.caCertificatePem, undefined);
   });
 
+  it("keeps the client token output secret and the others readable", () => {
+    for (const result of [dev, prod]) {
+      assert.deepStrictEqual(result.secretOutputs, ["clientToken"]);
+    }
+  });
+
+  it("applies the proxy's Kubernetes objects through the cluster's provider, so renderYamlTo reaches them", async () => {
+    const rendered = await synthesize("dev", { config: { "modproxy:renderYamlTo": "manifests" } });
+    for (const result of [dev, prod, rendered]) {
+      const provider = one(result, "pulumi:providers:kubernetes");
+      const proxy = one(result, "modproxy:components:ProxyService");
+      const objects = result.resources.filter((r) => r.type.startsWith("kubernetes:"));
+      assert.ok(objects.length > 0, "the program creates Kubernetes objects");
+      for (const object of objects) {
+        assert.deepStrictEqual([object.name, object.parent, object.provider], [object.name, proxy.urn, provider.urn]);
+      }
+    }
+    assert.strictEqual(one(rendered, "pulumi:providers:kubernetes").inputs.renderYamlToDirectory, "manifests");
+  });
+
   it("reports invalid overrides as a config error", async () => {
     await assert.rejects(synthesize("prod", { config: { "modproxy:replicas": "1" } }), /modproxy:replicas must be at least 2/);
   });

@@ -18,6 +18,11 @@ export function at(resource: SynthesizedResource, path: string): unknown {
   return path.split(".").reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], resource.inputs);
 }
 
+/** True when the input at `path` is a Pulumi secret: it, or an object or list holding it, was marked. */
+export function isSecretAt(resource: SynthesizedResource, path: string): boolean {
+  return resource.secretInputs.some((secret) => path === secret || path.startsWith(`${secret}.`));
+}
+
 /** Runs a program that creates one component under the shared mocks. */
 export function synthesizeComponent(create: () => unknown): Promise<SynthesisResult> {
   return runOffline({ stack: "test", region: "eu-west-1" }, async () => {
