@@ -36,14 +36,18 @@ export function subnetCidr(cidr: string, newBits: number, index: number): string
   return toCidrString(base + index * 2 ** (32 - subnetPrefix), subnetPrefix);
 }
 
-const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map(parseCidr);
+/** True when `inner` lies entirely inside `outer` (both IPv4 CIDRs). */
+export function containsCidr(outer: string, inner: string): boolean {
+  const o = parseCidr(outer);
+  const i = parseCidr(inner);
+  return i.prefix >= o.prefix && Math.floor(i.base / 2 ** (32 - o.prefix)) === o.base / 2 ** (32 - o.prefix);
+}
+
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
 /** True when `cidr` lies entirely inside one of the RFC 1918 private ranges. */
 export function isPrivateCidr(cidr: string): boolean {
-  const inner = parseCidr(cidr);
-  return PRIVATE_RANGES.some(
-    (outer) => inner.prefix >= outer.prefix && Math.floor(inner.base / 2 ** (32 - outer.prefix)) === outer.base / 2 ** (32 - outer.prefix),
-  );
+  return PRIVATE_RANGES.some((range) => containsCidr(range, cidr));
 }
 
 /**

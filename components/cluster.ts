@@ -1,13 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { isInternetWide } from "./cidr";
 import { serviceRole } from "./iam";
 
 export interface ClusterArgs {
   /** The EKS cluster's name (also names its log group, which must exist before the cluster writes to it). */
   readonly clusterName: string;
   readonly region: string;
-  readonly vpcId: pulumi.Input<string>;
   /** Private subnets for the control plane ENIs and the nodes. */
   readonly privateSubnetIds: pulumi.Input<string>[];
   /** Kubernetes minor version. @default "1.33" */
@@ -50,8 +50,8 @@ export class Cluster extends pulumi.ComponentResource {
     super("modproxy:components:Cluster", name, {}, opts);
     const parent = { parent: this };
     const publicAccessCidrs = args.publicAccessCidrs ?? [];
-    if (publicAccessCidrs.some((cidr) => cidr.endsWith("/0"))) {
-      throw new Error(`Cluster ${name}: publicAccessCidrs must not contain 0.0.0.0/0`);
+    if (publicAccessCidrs.some(isInternetWide)) {
+      throw new Error(`Cluster ${name}: publicAccessCidrs must not contain 0.0.0.0/0 or any range as wide (e.g. 0.0.0.0/1)`);
     }
 
     const secretsKey = new aws.kms.Key(

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { isInternetWide } from "./cidr";
 
 /** ELB policies that allow only TLS 1.2 and 1.3 with forward-secret ciphers. */
 export const TLS12_PLUS_POLICIES = [
@@ -57,8 +58,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
     if (args.clientCidrs.length === 0) {
       throw new Error(`LoadBalancer ${name}: clientCidrs must not be empty`);
     }
-    if (internal && args.clientCidrs.some((cidr) => cidr.endsWith("/0"))) {
-      throw new Error(`LoadBalancer ${name}: an internal load balancer must not admit 0.0.0.0/0`);
+    const internetWide = args.clientCidrs.filter(isInternetWide);
+    if (internal && internetWide.length > 0) {
+      throw new Error(`LoadBalancer ${name}: an internal load balancer must not admit 0.0.0.0/0 or any range as wide (e.g. 0.0.0.0/1)`);
     }
 
     const clientIngress = (port: number, cidrBlocks: string[], purpose: string) => ({
@@ -69,7 +71,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
       description: purpose,
     });
     // Only HTTPS is ever open to the whole internet; the HTTP redirect serves the bounded client ranges.
-    const redirectCidrs = args.clientCidrs.filter((cidr) => !cidr.endsWith("/0"));
+    const redirectCidrs = args.clientCidrs.filter((cidr) => !internetWide.includes(cidr));
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {

@@ -44,7 +44,6 @@ export class ModuleStorage extends pulumi.ComponentResource {
       parent,
     );
     const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: false, tags: args.tags }, parent);
-    const bucketOpts = { parent: this };
     new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access`,
       {
@@ -54,18 +53,18 @@ export class ModuleStorage extends pulumi.ComponentResource {
         ignorePublicAcls: true,
         restrictPublicBuckets: true,
       },
-      bucketOpts,
+      parent,
     );
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, bucketOpts);
+    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
       {
         bucket: bucket.id,
         rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
       },
-      bucketOpts,
+      parent,
     );
-    const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, bucketOpts);
+    const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       {
@@ -100,7 +99,7 @@ export class ModuleStorage extends pulumi.ComponentResource {
           ],
         }),
       },
-      bucketOpts,
+      parent,
     );
 
     const issuerHost = pulumi.output(args.oidcIssuer).apply((issuer) => issuer.replace(/^https:\/\//, ""));

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { containsCidr } from "./cidr";
 
 /** The settings the proxy reads from its environment (see the proxy's runtime contract). */
 export interface ProxySettings {
@@ -54,7 +55,7 @@ const METADATA_RANGE = "169.254.0.0/16";
 /** One NetworkPolicy egress rule on TCP 443 to the given ranges. */
 function httpsTo(cidrs: readonly string[]): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
   return {
-    to: cidrs.map((cidr) => ({ ipBlock: cidr.endsWith("/0") ? { cidr, except: [METADATA_RANGE] } : { cidr } })),
+    to: cidrs.map((cidr) => ({ ipBlock: containsCidr(cidr, METADATA_RANGE) ? { cidr, except: [METADATA_RANGE] } : { cidr } })),
     ports: [{ protocol: "TCP", port: 443 }],
   };
 }

@@ -5,7 +5,7 @@
  * comma-separated. `parseConfig` reports every missing or invalid key in a single error so a
  * user fixes their stack in one pass instead of one `pulumi up` per mistake.
  */
-import { isPrivateCidr, parseCidr } from "../components/cidr";
+import { isInternetWide, isPrivateCidr, parseCidr } from "../components/cidr";
 import { parseGoDuration } from "../proxy-app/src/duration";
 import { parseUpstreamList } from "../proxy-app/src/upstream/chain";
 
@@ -156,6 +156,13 @@ class Reader {
     }
     return values;
   }
+
+  /** Reports `key` when `cidrs` holds a range that admits the internet at large; `why` ends the message. */
+  refuseInternetWide(key: string, cidrs: readonly string[], why: string): void {
+    if (cidrs.some(isInternetWide)) {
+      this.problems.push(`${key} must not contain 0.0.0.0/0 or any range as wide (e.g. 0.0.0.0/1)${why}`);
+    }
+  }
 }
 
 /** Parses and validates a stack's configuration; throws a ConfigError naming every bad or missing key. */
@@ -198,9 +205,7 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
   }
 
   const clusterPublicAccessCidrs = r.cidrs("modproxy:clusterPublicAccessCidrs", []);
-  if (clusterPublicAccessCidrs.some((cidr) => cidr.endsWith("/0"))) {
-    r.problems.push("modproxy:clusterPublicAccessCidrs must not contain 0.0.0.0/0: the Kubernetes API would be open to the internet");
-  }
+  r.refuseInternetWide("modproxy:clusterPublicAccessCidrs", clusterPublicAccessCidrs, ": the Kubernetes API would be open to the internet");
 
   const nodeInstanceType = r.raw("modproxy:nodeInstanceType") ?? "m6i.large";
   const nodeMinSize = r.integer("modproxy:nodeMinSize", 2, 1, 100);
@@ -259,8 +264,8 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
 
   const loadBalancerScheme = r.oneOf<LoadBalancerScheme>("modproxy:loadBalancerScheme", ["internal", "internet-facing"], "internal");
   const clientCidrs = r.cidrs("modproxy:clientCidrs", [vpcCidr]);
-  if (loadBalancerScheme === "internal" && clientCidrs.some((cidr) => cidr.endsWith("/0"))) {
-    r.problems.push("modproxy:clientCidrs may only contain 0.0.0.0/0 when modproxy:loadBalancerScheme is internet-facing");
+  if (loadBalancerScheme === "internal") {
+    r.refuseInternetWide("modproxy:clientCidrs", clientCidrs, " unless modproxy:loadBalancerScheme is internet-facing");
   }
   const nodePort = r.integer("modproxy:nodePort", 30080, 30000, 32767);
 

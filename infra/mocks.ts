@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-export const MOCK_ACCOUNT_ID = "123456789012";
+const MOCK_ACCOUNT_ID = "123456789012";
 
 function arnFor(type: string, name: string, region: string): string {
   const service = type.split(":")[1].split("/")[0];
@@ -96,10 +96,6 @@ export function createMocks(region: string): pulumi.runtime.Mocks {
       switch (args.token) {
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
           return { names: ["a", "b", "c", "d"].map((suffix) => `${region}${suffix}`), zoneIds: ["az1", "az2", "az3", "az4"], state: "available" };
-        case "aws:index/getCallerIdentity:getCallerIdentity":
-          return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/deployer`, userId: "AIDAMOCK" };
-        case "aws:index/getPartition:getPartition":
-          return { partition: "aws", dnsSuffix: "amazonaws.com" };
         default:
           throw new Error(`no mock for invoke ${args.token}`);
       }

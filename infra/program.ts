@@ -30,7 +30,6 @@ export function createModproxy(config: ModproxyConfig) {
   const cluster = new Cluster(name, {
     clusterName: name,
     region: config.region,
-    vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,
     kubernetesVersion: config.kubernetesVersion,
     publicAccessCidrs: config.clusterPublicAccessCidrs,

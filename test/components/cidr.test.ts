@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { isInternetWide, isPrivateCidr, parseCidr, subnetCidr } from "../../components/cidr";
+import { containsCidr, isInternetWide, isPrivateCidr, parseCidr, subnetCidr } from "../../components/cidr";
 
 describe("cidr", () => {
   it("carves subnets like cidrsubnet()", () => {
@@ -16,6 +16,13 @@ describe("cidr", () => {
     assert.throws(() => parseCidr("10.0.0.0"), /not an IPv4 CIDR/);
     assert.throws(() => parseCidr("300.0.0.0/8"), /not an IPv4 CIDR/);
     assert.throws(() => parseCidr("10.0.0.1/16"), /did you mean 10\.0\.0\.0\/16/);
+  });
+
+  it("tells whether one range lies inside another", () => {
+    assert.ok(containsCidr("128.0.0.0/1", "169.254.0.0/16"));
+    assert.ok(containsCidr("169.254.0.0/16", "169.254.0.0/16"));
+    assert.ok(!containsCidr("0.0.0.0/1", "169.254.0.0/16"));
+    assert.ok(!containsCidr("169.254.0.0/16", "169.254.0.0/15"));
   });
 
   it("recognizes RFC 1918 ranges", () => {

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { Cluster, ClusterArgs } from "../../components/cluster";
 import { at, isSecretAt, ofType, one, synthesizeComponent } from "../infra/resources";
 
-const ARGS: ClusterArgs = { clusterName: "mp", region: "eu-west-1", vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b"] };
+const ARGS: ClusterArgs = { clusterName: "mp", region: "eu-west-1", privateSubnetIds: ["subnet-a", "subnet-b"] };
 
 describe("Cluster", () => {
   it("keeps the API endpoint private by default", async () => {
@@ -12,14 +12,16 @@ describe("Cluster", () => {
     assert.deepStrictEqual(at(cluster, "vpcConfig.subnetIds"), ["subnet-a", "subnet-b"]);
   });
 
-  it("limits public access to the configured CIDRs and refuses 0.0.0.0/0", async () => {
+  it("limits public access to the configured CIDRs and refuses internet-wide ones", async () => {
     const cluster = one(await synthesizeComponent(() => new Cluster("c", { ...ARGS, publicAccessCidrs: ["203.0.113.0/24"] })), "aws:eks/cluster:Cluster");
     assert.strictEqual(at(cluster, "vpcConfig.endpointPublicAccess"), true);
     assert.deepStrictEqual(at(cluster, "vpcConfig.publicAccessCidrs"), ["203.0.113.0/24"]);
-    await assert.rejects(
-      synthesizeComponent(() => new Cluster("c", { ...ARGS, publicAccessCidrs: ["0.0.0.0/0"] })),
-      /must not contain 0\.0\.0\.0\/0/,
-    );
+    for (const wide of ["0.0.0.0/0", "128.0.0.0/1"]) {
+      await assert.rejects(
+        synthesizeComponent(() => new Cluster("c", { ...ARGS, publicAccessCidrs: ["203.0.113.0/24", wide] })),
+        /publicAccessCidrs must not contain 0\.0\.0\.0\/0 or any range as wide \(e\.g\. 0\.0\.0\.0\/1\)/,
+      );
+    }
   });
 
   it("envelope-encrypts secrets with a rotating KMS key and ships every control-plane log", async () => {

@@ -52,13 +52,14 @@ describe("LoadBalancer", () => {
     assert.strictEqual(one(result, "aws:route53/record:Record").inputs.name, "goproxy.example.com");
   });
 
-  it("opens only HTTPS to the whole internet when a public load balancer admits 0.0.0.0/0", async () => {
-    const result = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, internal: false, clientCidrs: ["0.0.0.0/0", "10.0.0.0/8"] }));
+  it("opens only HTTPS to the whole internet when a public load balancer admits internet-wide ranges", async () => {
+    const clientCidrs = ["0.0.0.0/1", "128.0.0.0/1", "10.0.0.0/8"];
+    const result = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, internal: false, clientCidrs }));
     const ingress = at(one(result, "aws:ec2/securityGroup:SecurityGroup"), "ingress") as { cidrBlocks: string[]; fromPort: number }[];
     assert.deepStrictEqual(
       ingress.map((rule) => [rule.fromPort, rule.cidrBlocks]),
       [
-        [443, ["0.0.0.0/0", "10.0.0.0/8"]],
+        [443, clientCidrs],
         [80, ["10.0.0.0/8"]],
       ],
     );
@@ -71,10 +72,12 @@ describe("LoadBalancer", () => {
   });
 
   it("refuses an internal load balancer open to everyone and a weak TLS policy", async () => {
-    await assert.rejects(
-      synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, clientCidrs: ["0.0.0.0/0"] })),
-      /internal load balancer must not admit 0\.0\.0\.0\/0/,
-    );
+    for (const wide of ["0.0.0.0/0", "0.0.0.0/1"]) {
+      await assert.rejects(
+        synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, clientCidrs: ["10.0.0.0/8", wide] })),
+        /internal load balancer must not admit 0\.0\.0\.0\/0 or any range as wide \(e\.g\. 0\.0\.0\.0\/1\)/,
+      );
+    }
     await assert.rejects(
       synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, sslPolicy: "ELBSecurityPolicy-2016-08" as never })),
       /sslPolicy must be one of/,

@@ -112,4 +112,19 @@ describe("ProxyService", () => {
     );
     assert.ok(egress.slice(1).every((rule) => rule.ports.every((p) => p.port === 443)));
   });
+
+  it("keeps the metadata service out of every egress range that holds it", async () => {
+    const egressCidrs = ["0.0.0.0/1", "128.0.0.0/1", "169.254.0.0/15", "203.0.113.0/24"];
+    const allow = one(
+      await synthesizeComponent(() => new ProxyService("p", { ...ARGS, egressCidrs })),
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "p-allow",
+    );
+    assert.deepStrictEqual(at(allow, "spec.egress.3.to"), [
+      { ipBlock: { cidr: "0.0.0.0/1" } },
+      { ipBlock: { cidr: "128.0.0.0/1", except: ["169.254.0.0/16"] } },
+      { ipBlock: { cidr: "169.254.0.0/15", except: ["169.254.0.0/16"] } },
+      { ipBlock: { cidr: "203.0.113.0/24" } },
+    ]);
+  });
 });

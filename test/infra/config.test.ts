@@ -54,11 +54,14 @@ describe("parseConfig", () => {
     }
   });
 
-  it("refuses a Kubernetes API open to the internet", () => {
-    assert.match(
-      problemsOf({ "modproxy:clusterPublicAccessCidrs": "203.0.113.0/24,0.0.0.0/0" }).join(),
-      /clusterPublicAccessCidrs must not contain 0\.0\.0\.0\/0/,
-    );
+  it("refuses a Kubernetes API open to the internet, through 0.0.0.0/0 or halves of it", () => {
+    for (const wide of ["0.0.0.0/0", "0.0.0.0/1,128.0.0.0/1"]) {
+      assert.match(
+        problemsOf({ "modproxy:clusterPublicAccessCidrs": `203.0.113.0/24,${wide}` }).join(),
+        /clusterPublicAccessCidrs must not contain 0\.0\.0\.0\/0 or any range as wide \(e\.g\. 0\.0\.0\.0\/1\)/,
+        wide,
+      );
+    }
   });
 
   it("requires two replicas in prod but allows one in dev", () => {
@@ -98,9 +101,14 @@ describe("parseConfig", () => {
     }
   });
 
-  it("admits 0.0.0.0/0 clients only on an internet-facing load balancer", () => {
-    assert.match(problemsOf({ "modproxy:clientCidrs": "0.0.0.0/0" }).join(), /only contain 0\.0\.0\.0\/0 when .* internet-facing/);
-    assert.deepStrictEqual(parse({ "modproxy:clientCidrs": "0.0.0.0/0", "modproxy:loadBalancerScheme": "internet-facing" }).clientCidrs, ["0.0.0.0/0"]);
+  it("admits internet-wide clients only on an internet-facing load balancer", () => {
+    for (const wide of ["0.0.0.0/0", "0.0.0.0/1"]) {
+      assert.match(
+        problemsOf({ "modproxy:clientCidrs": wide }).join(),
+        /clientCidrs must not contain 0\.0\.0\.0\/0 or any range as wide .* unless .* internet-facing/,
+      );
+      assert.deepStrictEqual(parse({ "modproxy:clientCidrs": wide, "modproxy:loadBalancerScheme": "internet-facing" }).clientCidrs, [wide]);
+    }
   });
 
   it("needs a hosted zone for ACM certificates but not for the private CA", () => {
