@@ -34,7 +34,8 @@ const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerMan
 /**
  * An EKS cluster with a private API endpoint, KMS envelope encryption of secrets, all
  * control-plane logs, a managed node group in the private subnets (IMDSv2, no public IPs),
- * an OIDC provider for IRSA, and a Kubernetes provider pointed at it.
+ * an OIDC provider for IRSA, the metrics-server add-on for CPU autoscaling, and a Kubernetes
+ * provider pointed at it.
  */
 export class Cluster extends pulumi.ComponentResource {
   readonly clusterName: pulumi.Output<string>;
@@ -172,6 +173,10 @@ export class Cluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: nodeRole.attachments },
     );
     this.nodeAutoScalingGroupName = nodeGroup.resources[0].autoscalingGroups[0].name;
+
+    // CPU-based autoscaling reads the metrics API, which EKS does not serve by default. Its pods need
+    // nodes, or EKS keeps the add-on degraded and creating it times out.
+    new aws.eks.Addon(`${name}-metrics-server`, { clusterName: cluster.name, addonName: "metrics-server" }, { parent: this, dependsOn: [nodeGroup] });
 
     const kubeconfig = pulumi.jsonStringify({
       apiVersion: "v1",

@@ -60,8 +60,15 @@ describe("Cluster", () => {
     const oidc = one(result, "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
     assert.strictEqual(oidc.inputs.url, "https://oidc.eks.eu-west-1.amazonaws.com/id/C-EKS");
     assert.deepStrictEqual(oidc.inputs.clientIdLists, ["sts.amazonaws.com"]);
-    const cni = one(result, "aws:eks/addon:Addon");
+    const cni = one(result, "aws:eks/addon:Addon", "c-vpc-cni");
     assert.deepStrictEqual(JSON.parse(String(cni.inputs.configurationValues)), { enableNetworkPolicy: "true" });
+  });
+
+  it("installs the metrics-server add-on, which the autoscaler's CPU metric needs, once the nodes exist", async () => {
+    const result = await synthesizeComponent(() => new Cluster("c", ARGS));
+    const metrics = one(result, "aws:eks/addon:Addon", "c-metrics-server");
+    assert.deepStrictEqual([metrics.inputs.addonName, metrics.inputs.clusterName], ["metrics-server", "mp"]);
+    assert.ok(metrics.dependencies.includes(one(result, "aws:eks/nodeGroup:NodeGroup").urn), "its pods need nodes to run on");
   });
 
   it("points a Kubernetes provider at the cluster, optionally rendering YAML instead", async () => {
