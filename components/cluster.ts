@@ -12,8 +12,14 @@ export interface ClusterArgs {
   readonly privateSubnetIds: pulumi.Input<string>[];
   /** Kubernetes minor version. @default "1.33" */
   readonly kubernetesVersion?: string;
-  /** CIDRs allowed to reach the public API endpoint; empty keeps the endpoint private only. 0.0.0.0/0 is refused. @default [] */
+  /** CIDRs allowed to reach the public API endpoint; empty keeps the endpoint private only. Internet-wide ranges are refused. @default [] */
   readonly publicAccessCidrs?: readonly string[];
+  /**
+   * Ranges inside the VPC or connected to it (VPN, peered VPCs, CI runners) admitted on 443 to the
+   * cluster security group, so they reach the private API endpoint. Internet-wide ranges are refused.
+   * @default [] (only the nodes and the control plane reach it)
+   */
+  readonly privateAccessCidrs?: readonly string[];
   /** @default "m6i.large" */
   readonly nodeInstanceType?: string;
   /** @default 2 */
@@ -51,8 +57,11 @@ export class Cluster extends pulumi.ComponentResource {
     super("modproxy:components:Cluster", name, {}, opts);
     const parent = { parent: this };
     const publicAccessCidrs = args.publicAccessCidrs ?? [];
-    if (publicAccessCidrs.some(isInternetWide)) {
-      throw new Error(`Cluster ${name}: publicAccessCidrs must not contain 0.0.0.0/0 or any range as wide (e.g. 0.0.0.0/1)`);
+    const privateAccessCidrs = args.privateAccessCidrs ?? [];
+    for (const [arg, cidrs] of Object.entries({ publicAccessCidrs, privateAccessCidrs })) {
+      if (cidrs.some(isInternetWide)) {
+        throw new Error(`Cluster ${name}: ${arg} must not contain 0.0.0.0/0 or any range as wide (e.g. 0.0.0.0/1)`);
+      }
     }
 
     const secretsKey = new aws.kms.Key(
@@ -110,6 +119,22 @@ export class Cluster extends pulumi.ComponentResource {
     );
     this.clusterName = cluster.name;
     this.clusterSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
+    // EKS admits only the cluster's own members to the private endpoint; deployers elsewhere need a rule.
+    const privateAccessRules = privateAccessCidrs.map(
+      (cidr, i) =>
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-api-access-${i}`,
+          {
+            securityGroupId: this.clusterSecurityGroupId,
+            cidrIpv4: cidr,
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            description: "Kubernetes API (private endpoint) from a deployer network",
+          },
+          parent,
+        ),
+    );
     this.oidcIssuer = cluster.identities[0].oidcs[0].issuer;
 
     const oidcProvider = new aws.iam.OpenIdConnectProvider(
@@ -203,7 +228,8 @@ export class Cluster extends pulumi.ComponentResource {
         kubeconfig: pulumi.secret(kubeconfig),
         ...(args.renderYamlToDirectory ? { renderYamlToDirectory: args.renderYamlToDirectory } : {}),
       },
-      { parent: this, dependsOn: [nodeGroup] },
+      // A first `pulumi up` from a deployer network reaches the API only once its rule exists.
+      { parent: this, dependsOn: [nodeGroup, ...privateAccessRules] },
     );
 
     this.registerOutputs({ clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn });

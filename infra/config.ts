@@ -33,6 +33,8 @@ export interface ModproxyConfig {
   readonly kubernetesVersion: string;
   /** `modproxy:clusterPublicAccessCidrs`: CIDRs allowed to reach the public EKS endpoint; empty turns it off. @default [] */
   readonly clusterPublicAccessCidrs: readonly string[];
+  /** `modproxy:clusterPrivateAccessCidrs`: networks connected to the VPC (VPN, peered VPCs, CI runners) admitted to the private EKS endpoint on 443. @default [] */
+  readonly clusterPrivateAccessCidrs: readonly string[];
   /** `modproxy:nodeInstanceType`. @default "m6i.large" */
   readonly nodeInstanceType: string;
   /** `modproxy:nodeMinSize`. @default 2 */
@@ -205,7 +207,13 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
   }
 
   const clusterPublicAccessCidrs = r.cidrs("modproxy:clusterPublicAccessCidrs", []);
-  r.refuseInternetWide("modproxy:clusterPublicAccessCidrs", clusterPublicAccessCidrs, ": the Kubernetes API would be open to the internet");
+  const clusterPrivateAccessCidrs = r.cidrs("modproxy:clusterPrivateAccessCidrs", []);
+  for (const [key, cidrs] of Object.entries({
+    "modproxy:clusterPublicAccessCidrs": clusterPublicAccessCidrs,
+    "modproxy:clusterPrivateAccessCidrs": clusterPrivateAccessCidrs,
+  })) {
+    r.refuseInternetWide(key, cidrs, ": the Kubernetes API would be open to the internet");
+  }
 
   const nodeInstanceType = r.raw("modproxy:nodeInstanceType") ?? "m6i.large";
   const nodeMinSize = r.integer("modproxy:nodeMinSize", 2, 1, 100);
@@ -294,6 +302,7 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     natGateways,
     kubernetesVersion,
     clusterPublicAccessCidrs,
+    clusterPrivateAccessCidrs,
     nodeInstanceType,
     nodeMinSize,
     nodeDesiredSize,

@@ -33,6 +33,7 @@ export function createModproxy(config: ModproxyConfig) {
     privateSubnetIds: network.privateSubnetIds,
     kubernetesVersion: config.kubernetesVersion,
     publicAccessCidrs: config.clusterPublicAccessCidrs,
+    privateAccessCidrs: config.clusterPrivateAccessCidrs,
     nodeInstanceType: config.nodeInstanceType,
     nodeMinSize: config.nodeMinSize,
     nodeDesiredSize: config.nodeDesiredSize,

@@ -24,6 +24,26 @@ describe("Cluster", () => {
     }
   });
 
+  it("admits deployer networks to the private endpoint on 443 before the Kubernetes provider uses it", async () => {
+    const privateAccessCidrs = ["10.100.0.0/16", "192.168.8.0/24"];
+    const result = await synthesizeComponent(() => new Cluster("c", { ...ARGS, privateAccessCidrs }));
+    const rules = ofType(result, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    assert.deepStrictEqual(
+      rules.map((rule) => [rule.inputs.securityGroupId, rule.inputs.cidrIpv4, rule.inputs.ipProtocol, rule.inputs.fromPort, rule.inputs.toPort]),
+      privateAccessCidrs.map((cidr) => ["sg-c-eks-cluster", cidr, "tcp", 443, 443]),
+    );
+    const provider = one(result, "pulumi:providers:kubernetes");
+    assert.ok(
+      rules.every((rule) => provider.dependencies.includes(rule.urn)),
+      "the provider's first call would fail before its rule exists",
+    );
+    assert.deepStrictEqual(ofType(await synthesizeComponent(() => new Cluster("c", ARGS)), "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"), []);
+    await assert.rejects(
+      synthesizeComponent(() => new Cluster("c", { ...ARGS, privateAccessCidrs: ["0.0.0.0/1"] })),
+      /privateAccessCidrs must not contain 0\.0\.0\.0\/0 or any range as wide/,
+    );
+  });
+
   it("envelope-encrypts secrets with a rotating KMS key and ships every control-plane log", async () => {
     const result = await synthesizeComponent(() => new Cluster("c", ARGS));
     const cluster = one(result, "aws:eks/cluster:Cluster");

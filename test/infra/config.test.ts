@@ -55,13 +55,16 @@ describe("parseConfig", () => {
   });
 
   it("refuses a Kubernetes API open to the internet, through 0.0.0.0/0 or halves of it", () => {
-    for (const wide of ["0.0.0.0/0", "0.0.0.0/1,128.0.0.0/1"]) {
-      assert.match(
-        problemsOf({ "modproxy:clusterPublicAccessCidrs": `203.0.113.0/24,${wide}` }).join(),
-        /clusterPublicAccessCidrs must not contain 0\.0\.0\.0\/0 or any range as wide \(e\.g\. 0\.0\.0\.0\/1\)/,
-        wide,
-      );
+    for (const key of ["clusterPublicAccessCidrs", "clusterPrivateAccessCidrs"]) {
+      for (const wide of ["0.0.0.0/0", "0.0.0.0/1,128.0.0.0/1"]) {
+        assert.match(
+          problemsOf({ [`modproxy:${key}`]: `203.0.113.0/24,${wide}` }).join(),
+          new RegExp(`modproxy:${key} must not contain 0\\.0\\.0\\.0/0 or any range as wide \\(e\\.g\\. 0\\.0\\.0\\.0/1\\)`),
+          `${key}=${wide}`,
+        );
+      }
     }
+    assert.deepStrictEqual(parse({ "modproxy:clusterPrivateAccessCidrs": "10.100.0.0/16" }).clusterPrivateAccessCidrs, ["10.100.0.0/16"]);
   });
 
   it("requires two replicas in prod but allows one in dev", () => {

@@ -59,9 +59,17 @@ describe("the modproxy program", () => {
     assert.strictEqual(countOf(prod, "aws:acm/certificateValidation:CertificateValidation"), 1);
   });
 
-  it("opens the EKS API only to prod's configured range", () => {
-    assert.strictEqual(at(one(dev, "aws:eks/cluster:Cluster"), "vpcConfig.endpointPublicAccess"), false);
-    assert.deepStrictEqual(at(one(prod, "aws:eks/cluster:Cluster"), "vpcConfig.publicAccessCidrs"), ["203.0.113.0/24"]);
+  it("lets dev deploy through a public API endpoint limited to the office, prod only through the private one from its deployer network", () => {
+    const devCluster = one(dev, "aws:eks/cluster:Cluster");
+    assert.deepStrictEqual([at(devCluster, "vpcConfig.endpointPublicAccess"), at(devCluster, "vpcConfig.publicAccessCidrs")], [true, ["203.0.113.0/24"]]);
+    const prodCluster = one(prod, "aws:eks/cluster:Cluster");
+    assert.deepStrictEqual([at(prodCluster, "vpcConfig.endpointPublicAccess"), at(prodCluster, "vpcConfig.endpointPrivateAccess")], [false, true]);
+    const apiAccess = ofType(prod, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((rule) => rule.inputs.fromPort === 443);
+    const { clusterSecurityGroupId } = prodCluster.outputs.vpcConfig as { clusterSecurityGroupId: string };
+    assert.deepStrictEqual(
+      apiAccess.map((rule) => [rule.inputs.securityGroupId, rule.inputs.cidrIpv4]),
+      [[clusterSecurityGroupId, "10.100.0.0/16"]],
+    );
   });
 
   it("exports the URL, the GOPROXY line, bucket, cluster and client token", () => {
