@@ -2,9 +2,10 @@
  * The stack configuration of the modproxy blueprint, read and validated in one place.
  *
  * Every value arrives as a string (that is what `pulumi config set` stores); lists are
- * comma-separated. `parseConfig` reports every missing or invalid key in a single error so a
- * user fixes their stack in one pass instead of one `pulumi up` per mistake.
+ * comma-separated. `parseConfig` reports every missing, invalid or unknown key in a single error
+ * so a user fixes their stack in one pass instead of one `pulumi up` per mistake.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { isInternetWide, isPrivateCidr, parseCidr } from "../components/cidr";
 import { parseGoDuration } from "../proxy-app/src/duration";
 import { parseUpstreamList } from "../proxy-app/src/upstream/chain";
@@ -85,8 +86,25 @@ export interface ModproxyConfig {
   readonly renderYamlTo?: string;
 }
 
-/** Looks up one fully-qualified key (`modproxy:image`, `aws:region`); undefined when unset. */
-export type ConfigSource = (key: string) => string | undefined;
+/** A stack's configuration as the Pulumi CLI hands it to the program. */
+export interface ConfigSource {
+  /** Every key the stack sets, fully qualified (`modproxy:image`, `aws:region`); undefined where the value cannot be read (encrypted, offline). */
+  readonly values: Readonly<Record<string, string | undefined>>;
+  /** The keys whose values are secrets (`pulumi config set --secret`, a `secure:` value in the stack file). */
+  readonly secretKeys: readonly string[];
+}
+
+// Marked @internal in the typings but exported at run time: the secret keys the CLI gives the program.
+const { isConfigSecret } = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
+
+/** The configuration of the stack being deployed (`pulumi up`). */
+export function runtimeConfigSource(): ConfigSource {
+  const values = pulumi.runtime.allConfig();
+  return { values, secretKeys: Object.keys(values).filter(isConfigSecret) };
+}
+
+/** The namespace of this project's keys, where a key nothing reads is a typo. */
+const PROJECT_NAMESPACE = "modproxy:";
 
 /** Thrown with every problem of a stack's configuration at once. */
 export class ConfigError extends Error {
@@ -99,14 +117,37 @@ export class ConfigError extends Error {
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const K8S_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** Collects problems while reading keys, so all of them end up in one error. */
+/**
+ * Collects problems while reading keys, so all of them end up in one error. parseConfig reads
+ * every key on every parse, so the keys read are exactly the settings there are.
+ */
 class Reader {
   readonly problems: string[] = [];
+  private readonly read = new Set<string>();
   constructor(private readonly source: ConfigSource) {}
 
   raw(key: string): string | undefined {
-    const value = this.source(key)?.trim();
+    this.read.add(key);
+    const value = this.source.values[key]?.trim();
     return value === undefined || value === "" ? undefined : value;
+  }
+
+  /** A value that must have been stored encrypted, so it never sits readable in the stack file. */
+  secret(key: string): string | undefined {
+    const value = this.raw(key);
+    if (value !== undefined && !this.source.secretKeys.includes(key)) {
+      this.problems.push(`${key} must be a secret: set it with \`pulumi config set --secret ${key} ...\` so it is stored encrypted`);
+    }
+    return value;
+  }
+
+  /** Reports the project's keys nothing read: a misspelled key would otherwise leave its setting at the default. */
+  refuseUnread(): void {
+    for (const key of Object.keys(this.source.values)) {
+      if (key.startsWith(PROJECT_NAMESPACE) && !this.read.has(key)) {
+        this.problems.push(`${key} is not a setting of this project (misspelled?); README.md lists the keys`);
+      }
+    }
   }
 
   required(key: string): string {
@@ -288,7 +329,13 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
   }
 
   const egressCidrs = r.cidrs("modproxy:egressCidrs", ["0.0.0.0/0"]);
+  const goPrivate = r.raw("modproxy:goPrivate") ?? "";
+  const goNoProxy = r.raw("modproxy:goNoProxy");
+  const goNoSumDb = r.raw("modproxy:goNoSumDb");
+  const vcsCredentials = r.secret("modproxy:vcsCredentials");
+  const renderYamlTo = r.raw("modproxy:renderYamlTo");
 
+  r.refuseUnread();
   if (r.problems.length > 0) {
     throw new ConfigError(r.problems);
   }
@@ -311,9 +358,9 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     maxReplicas,
     upstream,
     upstreamTimeout,
-    goPrivate: r.raw("modproxy:goPrivate") ?? "",
-    goNoProxy: r.raw("modproxy:goNoProxy"),
-    goNoSumDb: r.raw("modproxy:goNoSumDb"),
+    goPrivate,
+    goNoProxy,
+    goNoSumDb,
     goSumDb,
     s3Prefix,
     noncurrentVersionDays,
@@ -325,7 +372,7 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     certificateSource,
     hostedZoneId,
     egressCidrs,
-    vcsCredentials: r.raw("modproxy:vcsCredentials"),
-    renderYamlTo: r.raw("modproxy:renderYamlTo"),
+    vcsCredentials,
+    renderYamlTo,
   };
 }

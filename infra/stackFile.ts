@@ -3,12 +3,10 @@
  *
  * Only the shape `pulumi config set` writes for this project is accepted: one scalar per key,
  * or a `secure:` block for secrets. Encrypted values cannot be read without the Pulumi CLI, so
- * they are skipped and callers supply plain stand-ins through overrides when they need them.
+ * their keys are kept with no value, as secret keys; callers supply stand-ins when they need them.
  */
 import * as fs from "fs";
-
-/** Plain values by fully-qualified key (`modproxy:image`). */
-export type StackFileConfig = Record<string, string>;
+import type { ConfigSource } from "./config";
 
 /** A YAML scalar: quoted (a comment may follow the closing quote) or plain (up to a ` #` comment). */
 function scalar(raw: string): string {
@@ -25,8 +23,9 @@ function scalar(raw: string): string {
 }
 
 /** Parses the text of a stack file; throws naming the line it does not understand. */
-export function parseStackFile(text: string, fileName: string): StackFileConfig {
-  const values: StackFileConfig = {};
+export function parseStackFile(text: string, fileName: string): ConfigSource {
+  const values: Record<string, string | undefined> = {};
+  const secretKeys: string[] = [];
   let inConfig = false;
   let pendingSecureKey: string | undefined;
   text.split(/\r?\n/).forEach((line, index) => {
@@ -44,6 +43,8 @@ export function parseStackFile(text: string, fileName: string): StackFileConfig 
     }
     const secure = /^\s{4,}secure:\s*\S+/.exec(content);
     if (pendingSecureKey !== undefined && secure) {
+      values[pendingSecureKey] = undefined;
+      secretKeys.push(pendingSecureKey);
       pendingSecureKey = undefined;
       return;
     }
@@ -60,9 +61,9 @@ export function parseStackFile(text: string, fileName: string): StackFileConfig 
   if (pendingSecureKey !== undefined) {
     throw new Error(`${fileName}: ${pendingSecureKey} has no value`);
   }
-  return values;
+  return { values, secretKeys };
 }
 
-export function readStackFile(path: string): StackFileConfig {
+export function readStackFile(path: string): ConfigSource {
   return parseStackFile(fs.readFileSync(path, "utf8"), path);
 }

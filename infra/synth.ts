@@ -14,10 +14,16 @@ export type { SynthesisResult, SynthesizedResource };
 /** The repository root, where Pulumi.yaml and the stack files live. */
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
-/** Runs the infra program offline under pulumi mocks with the config from Pulumi.<stack>.yaml (path resolved from repo root), plus optional overrides. */
-export async function synthesize(stack: string, options?: { config?: Record<string, string> }): Promise<SynthesisResult> {
+/**
+ * Runs the infra program offline under pulumi mocks with the config from Pulumi.<stack>.yaml (path
+ * resolved from repo root), plus optional overrides: `config` as plain values, `secrets` as values
+ * set with `--secret`. Stand-ins for the stack file's encrypted values stay secrets.
+ */
+export async function synthesize(stack: string, options?: { config?: Record<string, string>; secrets?: Record<string, string> }): Promise<SynthesisResult> {
   const stackFile = readStackFile(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`));
-  const values: Record<string, string> = { ...stackFile, ...options?.config };
-  const config = parseConfig((key) => values[key]);
+  const config = parseConfig({
+    values: { ...stackFile.values, ...options?.config, ...options?.secrets },
+    secretKeys: [...stackFile.secretKeys, ...Object.keys(options?.secrets ?? {})],
+  });
   return runOffline({ stack, region: config.region }, () => createModproxy(config));
 }

@@ -1,5 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
-import { ConfigError, parseConfig } from "../../infra/config";
+import { ConfigError, parseConfig, runtimeConfigSource } from "../../infra/config";
 
 const MINIMAL: Record<string, string> = {
   "aws:region": "eu-west-1",
@@ -10,14 +11,13 @@ const MINIMAL: Record<string, string> = {
   "modproxy:hostedZoneId": "Z123",
 };
 
-function parse(overrides: Record<string, string | undefined>) {
-  const values = { ...MINIMAL, ...overrides };
-  return parseConfig((key) => values[key]);
+function parse(overrides: Record<string, string | undefined>, secretKeys: readonly string[] = []) {
+  return parseConfig({ values: { ...MINIMAL, ...overrides }, secretKeys });
 }
 
-function problemsOf(overrides: Record<string, string | undefined>): readonly string[] {
+function problemsOf(overrides: Record<string, string | undefined>, secretKeys: readonly string[] = []): readonly string[] {
   try {
-    parse(overrides);
+    parse(overrides, secretKeys);
   } catch (err) {
     assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
     return err.problems;
@@ -26,19 +26,76 @@ function problemsOf(overrides: Record<string, string | undefined>): readonly str
 }
 
 describe("parseConfig", () => {
-  it("fills in the documented defaults", () => {
-    const config = parse({});
-    assert.strictEqual(config.vpcCidr, "10.0.0.0/16");
-    assert.strictEqual(config.azCount, 3);
-    assert.strictEqual(config.natGateways, "perAz");
-    assert.deepStrictEqual(config.clusterPublicAccessCidrs, []);
-    assert.strictEqual(config.replicas, 2);
-    assert.strictEqual(config.loadBalancerScheme, "internal");
-    assert.deepStrictEqual(config.clientCidrs, ["10.0.0.0/16"]);
-    assert.strictEqual(config.certificateSource, "acm");
-    assert.deepStrictEqual(config.egressCidrs, ["0.0.0.0/0"]);
-    assert.strictEqual(config.upstreamTimeout, "30s");
-    assert.strictEqual(config.goSumDb, undefined);
+  it("fills in the documented default of every optional key", () => {
+    assert.deepStrictEqual(parse({}), {
+      region: "eu-west-1",
+      environment: "dev",
+      image: "registry.example/modproxy:1.0.0",
+      availabilityZones: undefined,
+      azCount: 3,
+      vpcCidr: "10.0.0.0/16",
+      natGateways: "perAz",
+      kubernetesVersion: "1.33",
+      clusterPublicAccessCidrs: [],
+      clusterPrivateAccessCidrs: [],
+      nodeInstanceType: "m6i.large",
+      nodeMinSize: 2,
+      nodeDesiredSize: 3,
+      nodeMaxSize: 6,
+      replicas: 2,
+      maxReplicas: 6,
+      upstream: "https://proxy.example,off",
+      upstreamTimeout: "30s",
+      goPrivate: "",
+      goNoProxy: undefined,
+      goNoSumDb: undefined,
+      goSumDb: undefined,
+      s3Prefix: "modules/",
+      noncurrentVersionDays: 30,
+      namespace: "modproxy",
+      loadBalancerScheme: "internal",
+      clientCidrs: ["10.0.0.0/16"],
+      nodePort: 30080,
+      domainName: "goproxy.example.com",
+      certificateSource: "acm",
+      hostedZoneId: "Z123",
+      egressCidrs: ["0.0.0.0/0"],
+      vcsCredentials: undefined,
+      renderYamlTo: undefined,
+    });
+  });
+
+  it("derives the defaults that follow other keys", () => {
+    assert.strictEqual(parse({ "modproxy:replicas": "8" }).maxReplicas, 8);
+    assert.deepStrictEqual(parse({ "modproxy:vpcCidr": "10.20.0.0/16" }).clientCidrs, ["10.20.0.0/16"]);
+  });
+
+  it("names every key of the project it does not know, and leaves other namespaces alone", () => {
+    const problems = problemsOf({ "modproxy:replica": "3", "modproxy:NodePort": "30080", "aws:profile": "dev", "kubernetes:context": "x" });
+    assert.deepStrictEqual(problems, [
+      "modproxy:replica is not a setting of this project (misspelled?); README.md lists the keys",
+      "modproxy:NodePort is not a setting of this project (misspelled?); README.md lists the keys",
+    ]);
+  });
+
+  it("takes VCS credentials only as a secret", () => {
+    const netrc = "machine git.example.com login bot password s3cret";
+    assert.deepStrictEqual(problemsOf({ "modproxy:vcsCredentials": netrc }), [
+      "modproxy:vcsCredentials must be a secret: set it with `pulumi config set --secret modproxy:vcsCredentials ...` so it is stored encrypted",
+    ]);
+    assert.strictEqual(parse({ "modproxy:vcsCredentials": netrc }, ["modproxy:vcsCredentials"]).vcsCredentials, netrc);
+  });
+
+  it("reads the running stack's values and which of them are secrets", () => {
+    pulumi.runtime.setAllConfig({ "modproxy:vcsCredentials": "netrc", "modproxy:replicas": "3" }, ["modproxy:vcsCredentials"]);
+    try {
+      assert.deepStrictEqual(runtimeConfigSource(), {
+        values: { "modproxy:vcsCredentials": "netrc", "modproxy:replicas": "3" },
+        secretKeys: ["modproxy:vcsCredentials"],
+      });
+    } finally {
+      pulumi.runtime.setAllConfig({}, []);
+    }
   });
 
   it("names every missing required key in one error", () => {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { SynthesisResult, synthesize } from "../../infra/synth";
-import { at, ofType, one } from "./resources";
+import { SynthesisResult, synthesize, SynthesizedResource } from "../../infra/synth";
+import { at, isSecretAt, ofType, one } from "./resources";
 
 function countOf(result: SynthesisResult, type: string): number {
   return ofType(result, type).length;
@@ -86,6 +86,29 @@ describe("the modproxy program", () => {
     for (const result of [dev, prod]) {
       assert.deepStrictEqual(result.secretOutputs, ["clientToken"]);
     }
+  });
+
+  it("keeps the token, the VCS credentials, the imported key and the kubeconfig Pulumi secrets", async () => {
+    const netrc = "machine git.example.com login bot password s3cret";
+    const result = await synthesize("dev", { secrets: { "modproxy:vcsCredentials": netrc } });
+    const vcs = one(result, "kubernetes:core/v1:Secret", "modproxy-dev-vcs");
+    assert.strictEqual(at(vcs, "stringData.netrc"), netrc);
+    const secrets: [SynthesizedResource, string][] = [
+      [vcs, "stringData.netrc"],
+      [one(result, "kubernetes:core/v1:Secret", "modproxy-dev-tokens"), "stringData.tokens"],
+      [one(result, "aws:acm/certificate:Certificate"), "privateKey"],
+      [one(result, "pulumi:providers:kubernetes"), "kubeconfig"],
+    ];
+    for (const [resource, path] of secrets) {
+      assert.ok(isSecretAt(resource, path), `${resource.name} ${path}`);
+    }
+  });
+
+  it("refuses VCS credentials set without --secret", async () => {
+    await assert.rejects(
+      synthesize("dev", { config: { "modproxy:vcsCredentials": "machine git.example.com login bot password s3cret" } }),
+      /modproxy:vcsCredentials must be a secret/,
+    );
   });
 
   it("applies the proxy's Kubernetes objects through the cluster's provider, so renderYamlTo reaches them", async () => {

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { parseStackFile } from "../../infra/stackFile";
 
 describe("parseStackFile", () => {
-  it("reads plain and quoted values and skips encrypted ones", () => {
+  it("reads plain and quoted values, and keeps encrypted ones as secret keys without a value", () => {
     const config = parseStackFile(
       [
         "# a comment",
@@ -19,11 +19,15 @@ describe("parseStackFile", () => {
       "Pulumi.test.yaml",
     );
     assert.deepStrictEqual(config, {
-      "aws:region": "eu-west-1",
-      "modproxy:replicas": "3",
-      "modproxy:upstream": "https://a.example,direct",
-      "modproxy:goPrivate": "git.example.com/#not-a-comment",
-      "modproxy:s3Prefix": "cache/",
+      values: {
+        "aws:region": "eu-west-1",
+        "modproxy:replicas": "3",
+        "modproxy:upstream": "https://a.example,direct",
+        "modproxy:goPrivate": "git.example.com/#not-a-comment",
+        "modproxy:s3Prefix": "cache/",
+        "modproxy:vcsCredentials": undefined,
+      },
+      secretKeys: ["modproxy:vcsCredentials"],
     });
   });
 
