@@ -59,6 +59,18 @@ describe("the modproxy program", () => {
     assert.strictEqual(countOf(prod, "aws:acm/certificateValidation:CertificateValidation"), 1);
   });
 
+  it("names dev's load balancer in a private hosted zone when one is given with the private CA", async () => {
+    assert.deepStrictEqual(ofType(dev, "aws:route53/record:Record"), []);
+    const zoned = await synthesize("dev", { config: { "modproxy:hostedZoneId": "Z0PRIVATEZONE" } });
+    const alias = one(zoned, "aws:route53/record:Record");
+    assert.deepStrictEqual([alias.inputs.zoneId, alias.inputs.name, alias.inputs.type], ["Z0PRIVATEZONE", "goproxy.dev.example.com", "A"]);
+    assert.strictEqual(at(alias, "aliases.0.name"), one(zoned, "aws:lb/loadBalancer:LoadBalancer").outputs.dnsName);
+    assert.deepStrictEqual(
+      [countOf(zoned, "tls:index/locallySignedCert:LocallySignedCert"), countOf(zoned, "aws:acm/certificateValidation:CertificateValidation")],
+      [1, 0],
+    );
+  });
+
   it("lets dev deploy through a public API endpoint limited to the office, prod only through the private one from its deployer network", () => {
     const devCluster = one(dev, "aws:eks/cluster:Cluster");
     assert.deepStrictEqual([at(devCluster, "vpcConfig.endpointPublicAccess"), at(devCluster, "vpcConfig.publicAccessCidrs")], [true, ["203.0.113.0/24"]]);
