@@ -41,6 +41,20 @@ describe("LoadBalancer", () => {
     assert.deepStrictEqual(ofType(result, "aws:route53/record:Record"), []);
   });
 
+  it("sends traffic only to the nodes' NodePort", async () => {
+    const securityGroup = one(await synthesizeComponent(() => new LoadBalancer("lb", ARGS)), "aws:ec2/securityGroup:SecurityGroup");
+    assert.deepStrictEqual(
+      (at(securityGroup, "egress") as Record<string, unknown>[]).map(({ protocol, fromPort, toPort, securityGroups, cidrBlocks }) => ({
+        protocol,
+        fromPort,
+        toPort,
+        securityGroups,
+        cidrBlocks,
+      })),
+      [{ protocol: "tcp", fromPort: 30080, toPort: 30080, securityGroups: ["sg-nodes"], cidrBlocks: undefined }],
+    );
+  });
+
   it("targets the nodes' NodePort, health-checks /readyz, and opens the node group only from itself", async () => {
     const result = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, internal: false, hostedZoneId: "Z1" }));
     const targets = one(result, "aws:lb/targetGroup:TargetGroup");

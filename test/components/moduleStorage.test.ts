@@ -43,9 +43,12 @@ describe("ModuleStorage", () => {
 
   it("denies requests without TLS and expires noncurrent versions", async () => {
     const result = await synthesizeComponent(create);
-    const [statement] = JSON.parse(String(one(result, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy)).Statement;
-    assert.strictEqual(statement.Effect, "Deny");
-    assert.strictEqual(statement.Principal, "*");
+    const policy = one(result, "aws:s3/bucketPolicy:BucketPolicy");
+    const bucket = one(result, "aws:s3/bucket:Bucket");
+    assert.strictEqual(policy.inputs.bucket, bucket.id);
+    const [statement] = JSON.parse(String(policy.inputs.policy)).Statement;
+    assert.deepStrictEqual([statement.Effect, statement.Principal, statement.Action], ["Deny", "*", "s3:*"]);
+    assert.deepStrictEqual(statement.Resource, [bucket.outputs.arn, `${bucket.outputs.arn}/*`], "the bucket and every object in it");
     assert.deepStrictEqual(statement.Condition, { Bool: { "aws:SecureTransport": "false" } });
     const [rule] = one(result, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as Record<string, unknown>[];
     assert.deepStrictEqual(rule.noncurrentVersionExpiration, { noncurrentDays: 14 });

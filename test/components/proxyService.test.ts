@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { ProxyService, ProxyServiceArgs } from "../../components/proxyService";
 import { runOffline } from "../../infra/offlineRun";
-import { at, isSecretAt, one, synthesizeComponent } from "../infra/resources";
+import { at, isSecretAt, ofType, one, synthesizeComponent } from "../infra/resources";
 
 const ARGS: ProxyServiceArgs = {
   namespace: "modproxy",
@@ -42,9 +42,74 @@ describe("ProxyService", () => {
     });
     assert.strictEqual(at(deployment, "spec.template.spec.containers.0.livenessProbe.httpGet.path"), "/healthz");
     assert.strictEqual(at(deployment, "spec.template.spec.containers.0.readinessProbe.httpGet.path"), "/readyz");
-    assert.ok(at(deployment, "spec.template.spec.containers.0.resources.requests.cpu"));
+    assert.deepStrictEqual(at(deployment, "spec.template.spec.containers.0.resources"), {
+      requests: { cpu: "250m", memory: "256Mi" },
+      limits: { memory: "512Mi" },
+    });
     assert.strictEqual(at(deployment, "spec.template.spec.topologySpreadConstraints.0.topologyKey"), "topology.kubernetes.io/zone");
     assert.deepStrictEqual(at(deployment, "spec.template.spec.volumes.0"), { name: "tmp", emptyDir: { sizeLimit: "1Gi" } });
+  });
+
+  it("enforces the restricted pod security standard on its namespace and mounts no Kubernetes API token", async () => {
+    const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
+    const labels = at(one(result, "kubernetes:core/v1:Namespace"), "metadata.labels") as Record<string, string>;
+    assert.strictEqual(labels["pod-security.kubernetes.io/enforce"], "restricted");
+    assert.strictEqual(one(result, "kubernetes:core/v1:ServiceAccount").inputs.automountServiceAccountToken, false);
+    assert.strictEqual(at(one(result, "kubernetes:apps/v1:Deployment"), "spec.template.spec.automountServiceAccountToken"), false);
+  });
+
+  it("mounts the token and VCS Secrets read-only, readable by the proxy's group alone", async () => {
+    const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
+    const deployment = one(result, "kubernetes:apps/v1:Deployment");
+    const mounts = at(deployment, "spec.template.spec.containers.0.volumeMounts") as { name: string; mountPath: string; readOnly?: boolean }[];
+    assert.deepStrictEqual(
+      mounts.map((m) => [m.name, m.mountPath, m.readOnly]),
+      [
+        ["tmp", "/tmp", undefined],
+        ["client-tokens", "/etc/modproxy/tokens", true],
+        ["vcs-credentials", "/etc/modproxy/vcs", true],
+      ],
+    );
+    const volumes = at(deployment, "spec.template.spec.volumes") as { name: string; secret?: { secretName: string; defaultMode: number } }[];
+    const secretName = (name: string) => (one(result, "kubernetes:core/v1:Secret", name).outputs.metadata as { name: string }).name;
+    assert.deepStrictEqual(
+      volumes.slice(1).map((v) => [v.name, v.secret?.secretName, v.secret?.defaultMode]),
+      [
+        ["client-tokens", secretName("p-tokens"), 0o440],
+        ["vcs-credentials", secretName("p-vcs"), 0o440],
+      ],
+    );
+  });
+
+  it("leaves out the VCS Secret, its mount and its setting without VCS credentials", async () => {
+    const result = await synthesizeComponent(() => new ProxyService("p", { ...ARGS, vcsCredentials: undefined }));
+    assert.deepStrictEqual(
+      ofType(result, "kubernetes:core/v1:Secret").map((s) => s.name),
+      ["p-tokens"],
+    );
+    const deployment = one(result, "kubernetes:apps/v1:Deployment");
+    const mounts = at(deployment, "spec.template.spec.containers.0.volumeMounts") as { name: string }[];
+    const volumes = at(deployment, "spec.template.spec.volumes") as { name: string }[];
+    assert.deepStrictEqual(
+      [mounts.map((m) => m.name), volumes.map((v) => v.name)],
+      [
+        ["tmp", "client-tokens"],
+        ["tmp", "client-tokens"],
+      ],
+    );
+    assert.ok(!("MODPROXY_VCS_CREDENTIALS_FILE" in (at(one(result, "kubernetes:core/v1:ConfigMap"), "data") as object)));
+  });
+
+  it("refuses fewer than one replica or a ceiling below the floor", async () => {
+    for (const [replicas, maxReplicas] of [
+      [0, 3],
+      [3, 2],
+    ]) {
+      await assert.rejects(
+        synthesizeComponent(() => new ProxyService("p", { ...ARGS, replicas, maxReplicas })),
+        new RegExp(`need 1 <= replicas <= maxReplicas \\(got ${replicas}, ${maxReplicas}\\)`),
+      );
+    }
   });
 
   it("annotates the service account with the IRSA role and configures the proxy through its environment", async () => {

@@ -6,6 +6,20 @@ function countOf(result: SynthesisResult, type: string): number {
   return ofType(result, type).length;
 }
 
+/** The resource of a type with the given ID, as the engine resolves a reference. */
+function byId(result: SynthesisResult, type: string, id: unknown): SynthesizedResource {
+  const found = ofType(result, type).filter((resource) => resource.id === id);
+  assert.strictEqual(found.length, 1, `expected one ${type} with ID ${String(id)}`);
+  return found[0];
+}
+
+/** Whether a subnet's route table sends traffic to an internet gateway, which is what makes it public. */
+function isPublicSubnet(result: SynthesisResult, subnet: SynthesizedResource): boolean {
+  const association = ofType(result, "aws:ec2/routeTableAssociation:RouteTableAssociation").find((a) => a.inputs.subnetId === subnet.id);
+  const table = byId(result, "aws:ec2/routeTable:RouteTable", association?.inputs.routeTableId);
+  return (table.inputs.routes as { gatewayId?: string }[]).some((route) => route.gatewayId !== undefined);
+}
+
 describe("the modproxy program", () => {
   let dev: SynthesisResult;
   let prod: SynthesisResult;
@@ -50,6 +64,50 @@ describe("the modproxy program", () => {
     assert.deepStrictEqual([prodAlb.inputs.internal, prodAlb.inputs.enableDeletionProtection], [false, true]);
     const ingress = at(one(prod, "aws:ec2/securityGroup:SecurityGroup", "modproxy-prod-sg"), "ingress") as { cidrBlocks: string[] }[];
     assert.deepStrictEqual(ingress[0].cidrBlocks, ["203.0.113.0/24", "198.51.100.0/24"]);
+  });
+
+  it("puts an internet-facing load balancer in the public subnets, an internal one in the private ones, and admits exactly their ranges to the pods", () => {
+    for (const [result, isPublic] of [
+      [prod, true],
+      [dev, false],
+    ] as const) {
+      const loadBalancer = one(result, "aws:lb/loadBalancer:LoadBalancer");
+      assert.strictEqual(loadBalancer.inputs.internal, !isPublic);
+      const placed = (loadBalancer.inputs.subnets as string[]).map((id) => byId(result, "aws:ec2/subnet:Subnet", id));
+      const tier = ofType(result, "aws:ec2/subnet:Subnet").filter((subnet) => isPublicSubnet(result, subnet) === isPublic);
+      assert.deepStrictEqual(
+        placed.map((subnet) => subnet.urn),
+        tier.map((subnet) => subnet.urn),
+      );
+      const allow = one(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy", `${one(result, "modproxy:components:ProxyService").name}-allow`);
+      const admitted = (at(allow, "spec.ingress.0.from") as { ipBlock: { cidr: string } }[]).map((peer) => peer.ipBlock.cidr);
+      assert.deepStrictEqual(
+        admitted,
+        placed.map((subnet) => subnet.inputs.cidrBlock),
+      );
+    }
+  });
+
+  it("annotates the service account with the storage role's ARN, and the role trusts exactly that service account", async () => {
+    const renamed = await synthesize("dev", { config: { "modproxy:namespace": "goproxy" } });
+    for (const result of [dev, prod, renamed]) {
+      const namespace = String(at(one(result, "kubernetes:core/v1:Namespace"), "metadata.name"));
+      const serviceAccount = one(result, "kubernetes:core/v1:ServiceAccount");
+      assert.strictEqual(at(serviceAccount, "metadata.namespace"), namespace);
+      assert.strictEqual(at(one(result, "kubernetes:apps/v1:Deployment"), "spec.template.spec.serviceAccountName"), at(serviceAccount, "metadata.name"));
+      const role = ofType(result, "aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes("sts:AssumeRoleWithWebIdentity"));
+      assert.ok(role, "an IRSA role exists");
+      assert.strictEqual((at(serviceAccount, "metadata.annotations") as Record<string, string>)["eks.amazonaws.com/role-arn"], role.outputs.arn);
+      const oidc = one(result, "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
+      const issuer = String(oidc.inputs.url).replace(/^https:\/\//, "");
+      const [statement] = JSON.parse(String(role.inputs.assumeRolePolicy)).Statement;
+      assert.deepStrictEqual(statement.Principal, { Federated: oidc.outputs.arn });
+      assert.deepStrictEqual(statement.Condition.StringEquals, {
+        [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${String(at(serviceAccount, "metadata.name"))}`,
+        [`${issuer}:aud`]: "sts.amazonaws.com",
+      });
+    }
+    assert.strictEqual(at(one(renamed, "kubernetes:core/v1:Namespace"), "metadata.name"), "goproxy");
   });
 
   it("uses the private CA in dev and a DNS-validated ACM certificate in prod", () => {
