@@ -7,11 +7,13 @@ import {
   PolicyResourceOptions,
   ReportViolation,
   ResourceValidationArgs,
+  PolicyConfigSchema,
   ResourceValidationPolicy,
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import * as policySdk from "@pulumi/policy";
+import { isDeepStrictEqual } from "node:util";
+import { unknownCheckingProxy, UnknownValueError } from "./lib/unknowns";
 import { packEnforcementLevel } from "./pack";
 
 // Runs a policy list offline the way the Pulumi engine's analyzer does (see @pulumi/policy server.js):
@@ -49,12 +51,6 @@ const enforcementLevels: readonly EnforcementLevel[] = ["advisory", "mandatory",
 
 class NotApplicable extends Error {}
 
-// index.d.ts re-exports these from a proxy.d.ts that declares nothing, so give them their runtime types.
-const { unknownCheckingProxy, UnknownValueError } = policySdk as unknown as {
-  unknownCheckingProxy: <T extends object>(props: T) => T;
-  UnknownValueError: new () => Error;
-};
-
 function isResourcePolicy(p: Policy): p is ResourceValidationPolicy {
   return "validateResource" in p && p.validateResource !== undefined;
 }
@@ -63,17 +59,35 @@ function isStackPolicy(p: Policy): p is StackValidationPolicy {
   return "validateStack" in p && typeof p.validateStack === "function";
 }
 
-/** Checks a config value against the JSON-schema `type` its policy declares, as the CLI does before configuring a pack. */
-function checkSchemaType(policy: Policy, key: string, value: unknown): void {
-  const expected = policy.configSchema?.properties[key]?.type;
-  if (expected === undefined) {
-    return;
+type PropertySchema = PolicyConfigSchema["properties"][string];
+
+function jsonTypeOf(value: unknown): string {
+  return Array.isArray(value) ? "array" : value === null ? "null" : Number.isInteger(value) ? "integer" : typeof value;
+}
+
+/**
+ * Why a config value does not fit the JSON schema its policy declares (type, enum, and array items in
+ * turn), as the CLI checks before configuring a pack; undefined when it fits.
+ */
+function schemaMismatch(schema: PropertySchema, value: unknown, at: string): string | undefined {
+  const actual = jsonTypeOf(value);
+  const allowed: string[] | undefined = schema.type === undefined ? undefined : [schema.type].flat();
+  if (allowed && !allowed.includes(actual) && !(actual === "integer" && allowed.includes("number"))) {
+    return `config "${at}" must be ${allowed.join(" or ")}, got ${actual}`;
   }
-  const allowed: string[] = Array.isArray(expected) ? expected : [expected];
-  const actual = Array.isArray(value) ? "array" : value === null ? "null" : Number.isInteger(value) ? "integer" : typeof value;
-  if (!allowed.includes(actual) && !(actual === "integer" && allowed.includes("number"))) {
-    throw new Error(`policy "${policy.name}": config "${key}" must be ${allowed.join(" or ")}, got ${actual}`);
+  if (schema.enum && !schema.enum.some((option) => isDeepStrictEqual(option, value))) {
+    return `config "${at}" must be one of ${schema.enum.map((option) => JSON.stringify(option)).join(", ")}, got ${JSON.stringify(value)}`;
   }
+  const items = schema.items;
+  if (Array.isArray(value) && typeof items === "object" && !Array.isArray(items)) {
+    for (const [i, item] of value.entries()) {
+      const mismatch = schemaMismatch(items, item, `${at}[${i}]`);
+      if (mismatch) {
+        return mismatch;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The configuration a policy sees: its schema defaults overlaid with the pack config for it, validated. */
@@ -91,7 +105,10 @@ export function resolvePolicyConfig(policy: Policy, packConfig: PolicyPackConfig
     if (!(key in schema)) {
       throw new Error(`policy "${policy.name}" has no config "${key}" (known: ${Object.keys(schema).join(", ") || "none"})`);
     }
-    checkSchemaType(policy, key, value);
+    const mismatch = schemaMismatch(schema[key], value, key);
+    if (mismatch) {
+      throw new Error(`policy "${policy.name}": ${mismatch}`);
+    }
     properties[key] = value;
   }
   for (const required of policy.configSchema?.required ?? []) {

@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 // `npm run policy:check` as CI runs it: a separate process, judged by exit code and output.
@@ -43,6 +45,19 @@ describe("npm run policy:check", () => {
     const unknown = check("--stack", "staging-example");
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown stack "staging-example": no Pulumi\.staging-example\.yaml \(stacks: dev, prod\)/);
+  });
+
+  it("rejects a pack config value outside its schema's enum, naming the policy and the item", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-"));
+    const file = path.join(dir, "sideways.json");
+    fs.writeFileSync(file, JSON.stringify({ "k8s-namespace-default-deny": { directions: ["Sideways"] } }));
+    try {
+      const { status, stderr } = check("--stack", "dev", "--config", file);
+      assert.equal(status, 2, stderr);
+      assert.match(stderr, /policy "k8s-namespace-default-deny": config "directions\[0\]" must be one of "Ingress", "Egress", got "Sideways"/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects a pack config that names a policy the pack does not have", () => {

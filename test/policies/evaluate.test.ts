@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { buildStackValidationArgs, evaluatePolicies, resolvePolicyConfig } from "../../policies/evaluate";
 import { allPolicies } from "../../policies/rules";
-import { resource } from "./helpers";
+import { kubernetesNamespaceDefaultDeny } from "../../policies/rules/network";
+import { resource, unknown } from "./helpers";
 
 const limit: ResourceValidationPolicy = {
   name: "replica-limit",
@@ -47,13 +48,22 @@ describe("offline policy evaluation", () => {
     assert.throws(() => resolvePolicyConfig(limit, { "replica-limit": "blocking" as never }), /unknown enforcement level "blocking"/);
   });
 
+  it("checks array items and enums against the schema, not only the top-level type", () => {
+    const configure = (config: Record<string, unknown>) => () => resolvePolicyConfig(kubernetesNamespaceDefaultDeny, { "k8s-namespace-default-deny": config });
+    assert.throws(
+      configure({ directions: ["Ingress", "Sideways"] }),
+      /policy "k8s-namespace-default-deny": config "directions\[1\]" must be one of "Ingress", "Egress", got "Sideways"/,
+    );
+    assert.throws(configure({ exemptNamespaces: ["kube-system", 7] }), /config "exemptNamespaces\[1\]" must be string, got integer/);
+    assert.doesNotThrow(configure({ directions: ["Egress"], exemptNamespaces: [] }));
+  });
+
   it("drops undefined inputs and downgrades unknown values to advisory, as the engine does", async () => {
     const present: ResourceValidationPolicy = { ...limit, name: "keys", validateResource: (args, report) => report(Object.keys(args.props).join(",")) };
     assert.deepEqual(
       (await evaluatePolicies([present], [resource("test:index:Scaled", "app", { a: 1, b: undefined })])).map((v) => v.message),
       ["a"],
     );
-    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // the engine's sentinel for an unknown string
     const found = await evaluatePolicies([limit], [scaled(unknown)]);
     assert.deepEqual(
       found.map((v) => [v.enforcementLevel, v.message]),

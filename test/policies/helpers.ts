@@ -1,10 +1,14 @@
 import { Policies, PolicyPackConfig } from "@pulumi/policy";
+import { runtime } from "@pulumi/pulumi";
 import { EvaluatedResource, evaluatePolicies, PolicyViolation } from "../../policies/evaluate";
 
 // Per-rule tests go through the same arg-building code as the offline check (policies/evaluate.ts),
 // so a rule is exercised exactly as `npm run policy:check` exercises it.
 
 type PackPolicy = Policies[number];
+
+/** What the engine sends for a value only known after deployment (during preview), e.g. an auto-named bucket's name. */
+export const unknown: string = runtime.unknownValue;
 
 export function urnOf(type: string, name: string): string {
   return `urn:pulumi:test::modproxy::${type}::${name}`;
