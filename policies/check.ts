@@ -92,7 +92,7 @@ async function main(argv: readonly string[]): Promise<number> {
     `Policy check of stack "${options.stack}": ${resources.length} resources, ${allPolicies.length} policies` +
       `${file ? `, pack config ${path.relative(process.cwd(), file)}` : ""}${overrides.length ? `, overriding ${overrides.join(", ")}` : ""}\n\n`,
   );
-  process.stdout.write(formatViolations(violations, resources, options.stack));
+  process.stdout.write(formatViolations(violations, resources));
   return violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
 }
 

@@ -6,16 +6,22 @@ import { EvaluatedResource, PolicyViolation } from "./evaluate";
 
 const indent = "    ";
 
-function resourceLabel(urn: string | undefined, resources: readonly EvaluatedResource[], stackName: string): string {
+/** The stack resource as the CLI names it, `pulumi:pulumi:Stack: <project>-<stack>`, read from any resource's URN. */
+function stackLabel(resources: readonly EvaluatedResource[]): string {
+  const match = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(resources[0]?.urn ?? "");
+  return match ? `pulumi:pulumi:Stack: ${match[2]}-${match[1]}` : "pulumi:pulumi:Stack";
+}
+
+function resourceLabel(urn: string | undefined, resources: readonly EvaluatedResource[]): string {
   const resource = resources.find((r) => r.urn === urn);
   if (resource) {
     return `${resource.type}: ${resource.name}`;
   }
   // Stack policies that blame no resource are shown against the stack, as the CLI does.
-  return urn ? urn : `pulumi:pulumi:Stack: ${packName}-${stackName}`;
+  return urn ? urn : stackLabel(resources);
 }
 
-export function formatViolations(violations: readonly PolicyViolation[], resources: readonly EvaluatedResource[], stackName: string): string {
+export function formatViolations(violations: readonly PolicyViolation[], resources: readonly EvaluatedResource[]): string {
   if (violations.length === 0) {
     return "No policy violations.\n";
   }
@@ -26,7 +32,7 @@ export function formatViolations(violations: readonly PolicyViolation[], resourc
   };
   const byResource = new Map<string, PolicyViolation[]>();
   for (const violation of [...violations].sort((a, b) => position(a.urn) - position(b.urn))) {
-    const label = resourceLabel(violation.urn, resources, stackName);
+    const label = resourceLabel(violation.urn, resources);
     byResource.set(label, [...(byResource.get(label) ?? []), violation]);
   }
   const lines = ["Policy Violations:"];

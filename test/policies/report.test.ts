@@ -21,7 +21,6 @@ describe("policy violation report", () => {
         { policyName: "stack-wide", description: "S.", enforcementLevel: "advisory", message: "whole stack" },
       ],
       [bucket, listener],
-      "dev",
     );
     assert.equal(
       text,
@@ -36,7 +35,7 @@ describe("policy violation report", () => {
         "    [mandatory]  modproxy v0.1.0  lb-listener-tls (aws:lb/listener:Listener: http)",
         "    Listeners use TLS.",
         "    HTTP listener serves traffic.",
-        "    [advisory]  modproxy v0.1.0  stack-wide (pulumi:pulumi:Stack: modproxy-dev)",
+        "    [advisory]  modproxy v0.1.0  stack-wide (pulumi:pulumi:Stack: modproxy-test)",
         "    S.",
         "    whole stack",
         "",
@@ -46,7 +45,13 @@ describe("policy violation report", () => {
     );
   });
 
+  it("names the stack after the project in the resources' URNs, not after the policy pack", () => {
+    const elsewhere = resource("aws:s3/bucket:Bucket", "cache", {}, { urn: "urn:pulumi:staging::go-mirror::aws:s3/bucket:Bucket::cache" });
+    const text = formatViolations([{ policyName: "stack-wide", description: "S.", enforcementLevel: "advisory", message: "whole stack" }], [elsewhere]);
+    assert.match(text, /stack-wide \(pulumi:pulumi:Stack: go-mirror-staging\)\n/);
+  });
+
   it("says so when there is nothing to report", () => {
-    assert.equal(formatViolations([], [bucket], "dev"), "No policy violations.\n");
+    assert.equal(formatViolations([], [bucket]), "No policy violations.\n");
   });
 });
