@@ -1,3 +1,4 @@
+import { isInternetWide } from "../../components/cidr";
 import { types } from "./resource-types";
 import { arrayAt, isRecord, JsonRecord, stringAt, stringsAt } from "./values";
 
@@ -10,8 +11,6 @@ export interface IngressRule {
   toPort: number;
   sources: string[];
 }
-
-export const anywhere = ["0.0.0.0/0", "::/0"];
 
 function normalize(protocol: unknown, fromPort: unknown, toPort: unknown, sources: string[]): IngressRule {
   const proto = String(protocol ?? "-1").toLowerCase();
@@ -40,8 +39,9 @@ export function ingressRulesOf(type: string, props: JsonRecord): IngressRule[] {
   return [];
 }
 
+/** The rule's sources that admit the internet at large: 0.0.0.0/0, ::/0, or any range wider than the widest private one. */
 export function opensToAnywhere(rule: IngressRule): string[] {
-  return rule.sources.filter((s) => anywhere.includes(s));
+  return rule.sources.filter(isInternetWide);
 }
 
 export function coversTcpPort(rule: IngressRule, port: number): boolean {

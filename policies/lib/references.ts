@@ -1,27 +1,30 @@
 import { PolicyResource } from "@pulumi/policy";
+import { unlessUnknown } from "./unknowns";
 import { stringAt } from "./values";
 
 // Stack checks join separate resources (a bucket and its public access block, a node group and its
-// subnets). The engine gives property dependencies; offline, and for already-known values, the
-// referencing property holds the target's id, ARN, physical name or logical name.
+// subnets). The engine records which resources each property was computed from; a reference written
+// as a literal holds the target's id, ARN or physical name instead. Logical names and URNs are never
+// compared: a property that happens to equal another resource's logical name does not point at it.
 
 function identifiersOf(target: PolicyResource, nameProperties: readonly string[]): Set<string> {
-  const candidates = [target.props.id, target.props.arn, ...nameProperties.map((p) => target.props[p]), target.name, target.urn];
-  return new Set(candidates.map(stringAt).filter((v): v is string => v !== undefined && v.length > 0));
+  // An identifier only known after deployment cannot equal a literal reference.
+  const candidates = ["id", "arn", ...nameProperties].map((p) => unlessUnknown(() => stringAt(target.props[p]), undefined));
+  return new Set(candidates.filter((v): v is string => v !== undefined && v.length > 0));
 }
 
 /**
- * True when `source.props[property]` (a single reference or a list of them) points at `target`.
- * Property dependencies decide when recorded (the engine always records them, and during preview
- * the value itself may be unknown); otherwise the value is compared with the target's identifiers.
+ * True when `source.props[property]` (a single reference or a list of them) points at `target`: the
+ * property was computed from it, or holds its id, ARN or one of its `nameProperties`.
  */
 export function refersTo(source: PolicyResource, property: string, target: PolicyResource, nameProperties: readonly string[] = []): boolean {
-  const dependencies = source.propertyDependencies[property];
-  if (dependencies !== undefined && dependencies.length > 0) {
-    return dependencies.includes(target);
+  if (source.propertyDependencies[property]?.includes(target)) {
+    return true;
   }
-  const value = source.props[property];
-  const references = Array.isArray(value) ? value : [value];
   const ids = identifiersOf(target, nameProperties);
-  return references.some((r) => typeof r === "string" && ids.has(r));
+  // An unknown reference was computed from some resource, so its property dependency has already decided.
+  return unlessUnknown(() => {
+    const value = source.props[property];
+    return (Array.isArray(value) ? value : [value]).some((r) => typeof r === "string" && ids.has(r));
+  }, false);
 }

@@ -16,12 +16,18 @@ export const types = {
   subnet: ["aws:ec2/subnet:Subnet"],
   loadBalancer: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
   listener: ["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
+  listenerRule: ["aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule"],
   certificate: ["aws:acm/certificate:Certificate"],
   tlsPrivateKey: ["tls:index/privateKey:PrivateKey"],
-  configMap: ["kubernetes:core/v1:ConfigMap"],
   service: ["kubernetes:core/v1:Service"],
   networkPolicy: ["kubernetes:networking.k8s.io/v1:NetworkPolicy"],
 } satisfies Record<string, string[]>;
+
+/** A filter for resources (or validation args) of one of the given type tokens. */
+export const isOneOf =
+  (tokens: readonly string[]) =>
+  (resource: { type: string }): boolean =>
+    tokens.includes(resource.type);
 
 /**
  * Like `validateResourceOfType`, but for a set of type tokens: the aws alias tokens and the k8s
@@ -32,7 +38,7 @@ export function validateResourceOfTypes(
   validate: (props: JsonRecord, args: ResourceValidationArgs, reportViolation: ReportViolation) => void,
 ): ResourceValidation {
   return (args, reportViolation) => {
-    if (!tokens.includes(args.type)) {
+    if (!isOneOf(tokens)(args)) {
       args.notApplicable(`Policy only applies to resources of type ${tokens.join(", ")}`);
     }
     validate(args.props, args, reportViolation);

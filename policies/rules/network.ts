@@ -1,12 +1,15 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { coversTcpPort, describePorts, ingressRulesOf, opensToAnywhere, securityGroupTypes, anywhere } from "../lib/ingress";
+import { isInternetWide } from "../../components/cidr";
+import { coversTcpPort, describePorts, ingressRulesOf, opensToAnywhere, securityGroupTypes } from "../lib/ingress";
 import { metadataOf, podSpecOf, containersOf, workloadTypes } from "../lib/kubernetes";
+import { isInternetFacing, tlsListenerProtocols } from "../lib/load-balancers";
 import { refersTo } from "../lib/references";
-import { types, validateResourceOfTypes } from "../lib/resource-types";
+import { isOneOf, types, validateResourceOfTypes } from "../lib/resource-types";
+import { checkEach, unlessUnknown } from "../lib/unknowns";
 import { arrayAt, isRecord, isTrue, recordAt, stringAt, stringsAt } from "../lib/values";
-import { allowPublicLoadBalancerSchema } from "./config";
 
-const isOneOf = (tokens: readonly string[]) => (r: PolicyResource) => tokens.includes(r.type);
+// Stack rules check each resource they judge on its own (checkEach), so a value unknown during
+// preview in one hides no finding on the others.
 
 const publicAccessBlockSettings = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
 
@@ -16,26 +19,58 @@ export const s3BucketPublicAccessBlock: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const blocks = args.resources.filter(isOneOf(types.bucketPublicAccessBlock));
-    for (const bucket of args.resources.filter(isOneOf(types.bucket))) {
+    checkEach(args.resources.filter(isOneOf(types.bucket)), (bucket) => {
       const block = blocks.find((b) => refersTo(b, "bucket", bucket, ["bucket"]));
       if (!block) {
         reportViolation(`Bucket "${bucket.name}" has no BucketPublicAccessBlock.`, bucket.urn);
-        continue;
+        return;
       }
       const off = publicAccessBlockSettings.filter((s) => block.props[s] !== true);
       if (off.length > 0) {
         reportViolation(`Bucket "${bucket.name}" public access block "${block.name}" does not set ${off.join(", ")} to true.`, bucket.urn);
       }
-    }
+    });
   },
 };
 
-function deniesInsecureTransport(statement: unknown): boolean {
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
+
+/** IAM wildcard matching: "*" stands for any run of characters, "?" for one. */
+function iamMatches(pattern: string, value: string): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${source}$`).test(value);
+}
+
+/**
+ * True when the Resource list covers a bucket and every object in it. With the bucket's name known
+ * the pair must match that name; otherwise some bucket ARN must be listed with its "/*".
+ */
+function coversBucketAndObjects(resources: unknown[], bucketName: string | undefined): boolean {
+  // Bucket names are unique across a partition, so the partition itself need not match.
+  const patterns = resources.filter((r): r is string => typeof r === "string").map((r) => r.replace(/^arn:[^:]*:s3:::/, ""));
+  const covers = (target: string) => patterns.some((p) => iamMatches(p, target));
+  const buckets = bucketName !== undefined ? [bucketName] : patterns.filter((p) => !p.includes("/"));
+  return buckets.some((bucket) => covers(bucket) && covers(`${bucket}/*`));
+}
+
+/** True for a Deny of every S3 action, to every principal, on the bucket and its objects, when aws:SecureTransport is false. */
+function deniesInsecureTransport(statement: unknown, bucketName: string | undefined): boolean {
   if (!isRecord(statement) || statement.Effect !== "Deny") {
     return false;
   }
-  const bool = recordAt(recordAt(statement.Condition).Bool);
-  return String(bool["aws:SecureTransport"]).toLowerCase() === "false";
+  const principal = statement.Principal;
+  const everyone = principal === "*" || (isRecord(principal) && listOf(principal.AWS).includes("*"));
+  const everyAction = listOf(statement.Action).some((a) => typeof a === "string" && ["s3:*", "*"].includes(a.toLowerCase()));
+  const condition = recordAt(statement.Condition);
+  const onPlainHttp = ["Bool", "BoolIfExists"].some((operator) =>
+    Object.entries(recordAt(condition[operator])).some(
+      ([key, value]) => key.toLowerCase() === "aws:securetransport" && listOf(value).some((v) => String(v).toLowerCase() === "false"),
+    ),
+  );
+  return everyone && everyAction && onPlainHttp && coversBucketAndObjects(listOf(statement.Resource), bucketName);
 }
 
 function policyDocument(value: unknown): Record<string, unknown> {
@@ -49,56 +84,76 @@ function policyDocument(value: unknown): Record<string, unknown> {
   }
 }
 
+/** A bucket's name: its own when set or known, else the one its policy is attached by; undefined while unknown. */
+function bucketNameOf(bucket: PolicyResource, policy: PolicyResource | undefined): string | undefined {
+  const known = (read: () => unknown) => unlessUnknown(() => stringAt(read()), undefined);
+  return known(() => bucket.props.bucket) ?? known(() => bucket.props.arn)?.replace(/^arn:[^:]*:s3:::/, "") ?? known(() => policy?.props.bucket);
+}
+
 export const s3BucketPolicyRequiresTls: StackValidationPolicy = {
   name: "s3-bucket-policy-requires-tls",
-  description: "Every S3 bucket has a bucket policy that denies requests not made over TLS (aws:SecureTransport false).",
+  description:
+    "Every S3 bucket has a bucket policy that denies every S3 action (s3:*) to every principal on the bucket and its objects when a request is not made over TLS (aws:SecureTransport false).",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const policies = args.resources.filter(isOneOf(types.bucketPolicy));
-    for (const bucket of args.resources.filter(isOneOf(types.bucket))) {
+    checkEach(args.resources.filter(isOneOf(types.bucket)), (bucket) => {
       const attached = policies.filter((p) => refersTo(p, "bucket", bucket, ["bucket"]));
-      const statements = attached.flatMap((p) => {
-        const document = policyDocument(p.props.policy);
-        return Array.isArray(document.Statement) ? document.Statement : [document.Statement];
+      if (attached.length === 0) {
+        reportViolation(`Bucket "${bucket.name}" has no BucketPolicy denying non-TLS access.`, bucket.urn);
+        return;
+      }
+      const enforced = attached.some((p) => {
+        const statements = listOf(policyDocument(p.props.policy).Statement);
+        return statements.some((statement) => deniesInsecureTransport(statement, bucketNameOf(bucket, p)));
       });
-      if (!statements.some(deniesInsecureTransport)) {
+      if (!enforced) {
         reportViolation(
-          attached.length === 0
-            ? `Bucket "${bucket.name}" has no BucketPolicy denying non-TLS access.`
-            : `Bucket "${bucket.name}" bucket policy has no Deny statement on aws:SecureTransport = false.`,
+          `Bucket "${bucket.name}" bucket policy has no statement denying s3:* to every principal on the bucket and its objects when aws:SecureTransport is false.`,
           bucket.urn,
         );
       }
-    }
+    });
   },
 };
 
-export const securityGroupNoPublicIngress: ResourceValidationPolicy = {
+export const securityGroupNoPublicIngress: StackValidationPolicy = {
   name: "security-group-no-public-ingress",
   description:
-    "Security groups admit no traffic from 0.0.0.0/0 or ::/0, except the load balancer's HTTPS port when a public load balancer is allowed by config.",
+    "Security groups admit nothing from internet-wide ranges (0.0.0.0/0, ::/0, or wider than 10.0.0.0/8 or fc00::/7), except on the HTTPS/TLS listener ports of an internet-facing load balancer the group is attached to; load-balancer-internal alone decides whether such a load balancer is allowed.",
   enforcementLevel: "mandatory",
-  configSchema: {
-    properties: {
-      ...allowPublicLoadBalancerSchema,
-      httpsPort: { type: "integer", default: 443, description: "The public load balancer's HTTPS port." },
-    },
-  },
-  validateResource: validateResourceOfTypes(securityGroupTypes, (props, args, reportViolation) => {
-    const { allowPublicLoadBalancer, httpsPort } = args.getConfig<{ allowPublicLoadBalancer: boolean; httpsPort: number }>();
-    for (const rule of ingressRulesOf(args.type, props)) {
-      const open = opensToAnywhere(rule);
-      const isPublicHttps = allowPublicLoadBalancer && rule.protocol === "tcp" && rule.fromPort === httpsPort && rule.toPort === httpsPort;
-      if (open.length > 0 && !isPublicHttps) {
-        reportViolation(`Ingress ${describePorts(rule)} is open to ${open.join(", ")}.`);
+  validateStack: (args, reportViolation) => {
+    const groups = args.resources.filter(isOneOf(types.securityGroup));
+    const loadBalancers = args.resources.filter(isOneOf(types.loadBalancer));
+    const listeners = args.resources.filter(isOneOf(types.listener));
+    /** The ports the internet may reach on a group: the TLS listener ports of the internet-facing load balancers it guards. */
+    const publicTlsPorts = (group: PolicyResource): unknown[] =>
+      loadBalancers
+        .filter((lb) => isInternetFacing(lb.props) && refersTo(lb, "securityGroups", group))
+        .flatMap((lb) => listeners.filter((l) => refersTo(l, "loadBalancerArn", lb) && tlsListenerProtocols.includes(stringAt(l.props.protocol) ?? "")))
+        .map((l) => l.props.port);
+    checkEach(args.resources.filter(isOneOf(securityGroupTypes)), (resource) => {
+      // Standalone rules belong to the group their securityGroupId names.
+      const group = isOneOf(types.securityGroup)(resource) ? resource : groups.find((g) => refersTo(resource, "securityGroupId", g));
+      const allowedPorts = group ? publicTlsPorts(group) : [];
+      for (const rule of ingressRulesOf(resource.type, resource.props)) {
+        const open = opensToAnywhere(rule);
+        const toLoadBalancer = rule.protocol === "tcp" && rule.fromPort === rule.toPort && allowedPorts.includes(rule.fromPort);
+        if (open.length > 0 && !toLoadBalancer) {
+          reportViolation(
+            `Ingress ${describePorts(rule)} is open to ${open.join(", ")}; only an internet-facing load balancer's HTTPS/TLS listener port may be.`,
+            resource.urn,
+          );
+        }
       }
-    }
-  }),
+    });
+  },
 };
 
 export const securityGroupNoRemoteAdminFromAnywhere: ResourceValidationPolicy = {
   name: "security-group-no-ssh-rdp-from-anywhere",
-  description: "Security groups never admit SSH or RDP from 0.0.0.0/0 or ::/0, whatever else is allowed.",
+  description:
+    "Security groups never admit SSH or RDP from internet-wide ranges (0.0.0.0/0, ::/0, or wider than 10.0.0.0/8 or fc00::/7), whatever else is allowed.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -119,7 +174,8 @@ export const securityGroupNoRemoteAdminFromAnywhere: ResourceValidationPolicy = 
 
 export const eksEndpointNotPublic: ResourceValidationPolicy = {
   name: "eks-endpoint-not-public",
-  description: "The EKS API endpoint is private, or public only to listed CIDRs that never include 0.0.0.0/0 or ::/0.",
+  description:
+    "The EKS API endpoint is private, or public only to listed CIDRs, none of them internet-wide (0.0.0.0/0, ::/0, or wider than 10.0.0.0/8 or fc00::/7).",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfTypes(types.eksCluster, (props, _args, reportViolation) => {
     const vpcConfig = recordAt(props.vpcConfig);
@@ -132,7 +188,7 @@ export const eksEndpointNotPublic: ResourceValidationPolicy = {
       reportViolation("The API endpoint is public to 0.0.0.0/0: set vpcConfig.endpointPublicAccess to false or list publicAccessCidrs.");
       return;
     }
-    const open = cidrs.filter((c) => anywhere.includes(c));
+    const open = cidrs.filter(isInternetWide);
     if (open.length > 0) {
       reportViolation(`The public API endpoint allows ${open.join(", ")}.`);
     }
@@ -175,26 +231,35 @@ export const nodeSubnetsNoPublicIp: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const users = args.resources.filter(isOneOf([...types.eksNodeGroup, ...types.instance]));
-    for (const subnet of args.resources.filter(isOneOf(types.subnet))) {
+    checkEach(args.resources.filter(isOneOf(types.subnet)), (subnet) => {
       if (!isTrue(subnet.props.mapPublicIpOnLaunch)) {
-        continue;
+        return;
       }
       const user = users.find((u) => refersTo(u, "subnetIds", subnet) || refersTo(u, "subnetId", subnet));
       if (user) {
         reportViolation(`Subnet "${subnet.name}" maps public IPs on launch and hosts nodes of "${user.name}".`, subnet.urn);
       }
-    }
+    });
   },
 };
 
 export const loadBalancerInternal: ResourceValidationPolicy = {
   name: "load-balancer-internal",
-  description: "Load balancers are internal unless a public load balancer is allowed by config.",
+  description:
+    "Load balancers are internal unless a public load balancer is allowed by config; the one switch for public traffic, as security-group-no-public-ingress then admits the internet to that load balancer's HTTPS/TLS ports.",
   enforcementLevel: "mandatory",
-  configSchema: { properties: { ...allowPublicLoadBalancerSchema } },
+  configSchema: {
+    properties: {
+      allowPublicLoadBalancer: {
+        type: "boolean",
+        default: false,
+        description: "Set true when the proxy is deliberately served through an internet-facing load balancer.",
+      },
+    },
+  },
   validateResource: validateResourceOfTypes(types.loadBalancer, (props, args, reportViolation) => {
     const { allowPublicLoadBalancer } = args.getConfig<{ allowPublicLoadBalancer: boolean }>();
-    if (props.internal !== true && !allowPublicLoadBalancer) {
+    if (isInternetFacing(props) && !allowPublicLoadBalancer) {
       reportViolation("The load balancer is internet-facing: set internal to true, or allowPublicLoadBalancer in the pack config.");
     }
   }),
@@ -238,7 +303,7 @@ export const kubernetesNamespaceDefaultDeny: StackValidationPolicy = {
       const { namespace } = metadataOf(policy.props);
       denied.set(namespace, new Set([...(denied.get(namespace) ?? []), ...deniedDirections(policy)]));
     }
-    for (const workload of args.resources.filter(isOneOf(workloadTypes))) {
+    checkEach(args.resources.filter(isOneOf(workloadTypes)), (workload) => {
       const { namespace } = metadataOf(workload.props);
       const missing = directions.filter((d) => !denied.get(namespace)?.has(d));
       if (missing.length > 0 && !exemptNamespaces.includes(namespace)) {
@@ -247,7 +312,7 @@ export const kubernetesNamespaceDefaultDeny: StackValidationPolicy = {
           workload.urn,
         );
       }
-    }
+    });
   },
 };
 

@@ -45,11 +45,13 @@ function podSpec(inputs: Record<string, unknown>): { containers: Record<string, 
 
 describe("the infra program against the policy pack", () => {
   it("records property dependencies, which stack rules use to join S3 settings and subnets to what they configure", async () => {
-    // Mocks do not autoname, so a bucket's physical name (what its public access block refers to)
-    // is absent from its inputs; the engine joins such references by property dependency instead.
+    // Mocks do not autoname, so a bucket's physical name (what its policy refers to) is absent from
+    // its inputs; the engine joins such references by property dependency instead.
     const { resources } = await synthesize("dev");
-    const block = resources.find((r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
-    assert.ok(block && "propertyDependencies" in block, "infra/offlineRun.ts should record each registration's propertyDependencies (URNs per input)");
+    const bucket = resources.find((r) => r.type === "aws:s3/bucket:Bucket");
+    const policy = resources.find((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy");
+    assert.ok(bucket && policy, "the dev program should have a bucket and its bucket policy");
+    assert.deepEqual(policy.propertyDependencies.bucket, [bucket.urn]);
   });
 
   for (const stack of ["dev", "prod"]) {
@@ -62,6 +64,29 @@ describe("the infra program against the policy pack", () => {
       );
     });
   }
+
+  it("prod: the internet-facing load balancer's group may admit the internet to HTTPS, not to the redirect port", async () => {
+    const { resources } = await synthesize("prod");
+    const variant = breakResource(
+      resources,
+      "aws:ec2/securityGroup:SecurityGroup",
+      (inputs) => {
+        inputs.ingress = (inputs.ingress as Record<string, unknown>[]).map((rule) => ({ ...rule, cidrBlocks: ["0.0.0.0/0"] }));
+      },
+      (r) => r.name === "modproxy-prod-sg",
+    );
+    const found = await evaluatePolicies(allPolicies, variant, packConfigFor("prod"));
+    assert.deepEqual(
+      found.filter((v) => v.enforcementLevel === "mandatory").map((v) => describeViolation(v, variant)),
+      [
+        [
+          "security-group-no-public-ingress",
+          "modproxy-prod-sg",
+          "Ingress tcp/80 is open to 0.0.0.0/0; only an internet-facing load balancer's HTTPS/TLS listener port may be.",
+        ],
+      ],
+    );
+  });
 
   describe("broken variants of dev are caught", () => {
     let dev: SynthesizedResource[];
@@ -124,6 +149,24 @@ describe("the infra program against the policy pack", () => {
       );
       assert.deepEqual(await newViolations(variant), [
         ["lb-listener-tls", "modproxy-dev-https", "HTTP listener serves traffic instead of only redirecting to HTTPS."],
+      ]);
+    });
+
+    it("the load balancer's security group opened to the internet while the load balancer stays internal", async () => {
+      const variant = breakResource(
+        dev,
+        "aws:ec2/securityGroup:SecurityGroup",
+        (inputs) => {
+          inputs.ingress = [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }];
+        },
+        (r) => r.name === "modproxy-dev-sg",
+      );
+      assert.deepEqual(await newViolations(variant), [
+        [
+          "security-group-no-public-ingress",
+          "modproxy-dev-sg",
+          "Ingress tcp/443 is open to 0.0.0.0/0; only an internet-facing load balancer's HTTPS/TLS listener port may be.",
+        ],
       ]);
     });
 
