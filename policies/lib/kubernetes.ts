@@ -1,3 +1,4 @@
+import { unlessUnknown } from "./unknowns";
 import { arrayAt, isRecord, JsonRecord, recordAt, stringAt } from "./values";
 
 // Every Kubernetes workload kind nests the same pod spec at a different depth; the rules only want the pod spec.
@@ -15,6 +16,9 @@ const podSpecPaths: Record<string, readonly string[]> = {
 export const workloadTypes: readonly string[] = Object.keys(podSpecPaths);
 
 export const configMapType = "kubernetes:core/v1:ConfigMap";
+
+/** Where settings are written: workload env, and ConfigMaps (which reach workloads through envFrom or mounts). */
+export const settingResourceTypes: readonly string[] = [...workloadTypes, configMapType];
 
 /** The pod spec of a workload resource, or undefined when the type is not a workload or the spec is absent. */
 export function podSpecOf(type: string, props: JsonRecord): JsonRecord | undefined {
@@ -42,26 +46,36 @@ export function containersOf(podSpec: JsonRecord): Container[] {
     .map((spec) => ({ name: stringAt(spec.name) ?? "(unnamed)", spec }));
 }
 
-/** One environment setting as a workload sees it, and where it was written. */
+/** One setting as a workload sees it, and where it was written. */
 export interface Setting {
   name: string;
-  /** The literal value; undefined when it comes from a secretKeyRef/configMapKeyRef/fieldRef. */
+  /** True when written as a literal (env `value`, ConfigMap data) rather than taken from a Secret, ConfigMap key or field. */
+  literal: boolean;
+  /** The literal's text; undefined for references, and for a literal only known after deployment. */
   value?: string;
   /** Human-readable origin, e.g. `container "proxy" env` or `ConfigMap data`. */
   origin: string;
 }
 
+/** Each entry of a ConfigMap data map, its value read on its own: one unknown during preview hides no other. */
+function configMapEntries(map: unknown, origin: string, decode: (value: string) => string): Setting[] {
+  const entries = recordAt(map);
+  return Object.keys(entries).map((name) => {
+    const value = unlessUnknown(() => stringAt(entries[name]), undefined);
+    return { name, literal: true, value: value === undefined ? undefined : decode(value), origin };
+  });
+}
+
 /**
- * The environment settings a resource writes: literal container env entries for workloads, and the
- * data entries of ConfigMaps (which reach workloads through envFrom/configMapKeyRef). Other types have none.
+ * The settings a resource writes: container env entries for workloads, and the data and binaryData
+ * entries of ConfigMaps (binaryData decoded from base64). Other types have none.
  */
 export function settingsOf(type: string, props: JsonRecord): Setting[] {
   if (type === configMapType) {
-    return Object.entries(recordAt(props.data)).map(([name, value]) => ({
-      name,
-      value: stringAt(value),
-      origin: "ConfigMap data",
-    }));
+    return [
+      ...configMapEntries(props.data, "ConfigMap data", (value) => value),
+      ...configMapEntries(props.binaryData, "ConfigMap binaryData", (value) => Buffer.from(value, "base64").toString("utf8")),
+    ];
   }
   const podSpec = podSpecOf(type, props);
   if (!podSpec) {
@@ -70,11 +84,16 @@ export function settingsOf(type: string, props: JsonRecord): Setting[] {
   return containersOf(podSpec).flatMap((container) =>
     arrayAt(container.spec.env)
       .filter(isRecord)
-      .map((entry) => ({
-        name: stringAt(entry.name) ?? "",
-        value: entry.valueFrom === undefined ? (stringAt(entry.value) ?? "") : undefined,
-        origin: `container "${container.name}" env`,
-      })),
+      .map((entry) => {
+        // A valueFrom that is itself unknown is still a reference.
+        const literal = unlessUnknown(() => entry.valueFrom === undefined, false);
+        return {
+          name: stringAt(entry.name) ?? "",
+          literal,
+          value: literal ? unlessUnknown(() => stringAt(entry.value) ?? "", undefined) : undefined,
+          origin: `container "${container.name}" env`,
+        };
+      }),
   );
 }
 

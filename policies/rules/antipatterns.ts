@@ -1,30 +1,51 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { defaultInternalDomainSuffixes, goproxyEntries, hasDomainSuffix, hostOf, remoteIpLiterals } from "../lib/hosts";
-import { configMapType, Setting, settingsOf, workloadTypes } from "../lib/kubernetes";
+import { defaultInternalDomainSuffixes, goproxyEntries, hasDomainSuffix, patternHost, remoteIpLiterals } from "../lib/hosts";
+import { settingResourceTypes, settingsOf } from "../lib/kubernetes";
 import { validateResourceOfTypes } from "../lib/resource-types";
 
 // The source document's anti-patterns, checked wherever settings are written: container env and ConfigMap data.
+// A value only known after deployment is skipped here: the engine checks the resource again, with the
+// value known, before it creates it.
 
-const settingResourceTypes = [...workloadTypes, configMapType];
-
+/** True when every host the pattern can match is private: one single-label name, or names under an internal suffix. */
 function isInternalPattern(pattern: string, internalSuffixes: readonly string[]): boolean {
-  const host = hostOf(pattern.replace(/^\*\./, ""));
-  return host !== undefined && host !== "*" && (!host.includes(".") || hasDomainSuffix(host, internalSuffixes));
+  const { exact, domain } = patternHost(pattern);
+  return domain !== "" && ((exact && !domain.includes(".")) || hasDomainSuffix(domain, internalSuffixes));
 }
 
-/** Why a setting turns checksum verification off, or undefined when it does not. */
-function checksumBypass(setting: Setting, internalSuffixes: readonly string[]): string | undefined {
-  const value = setting.value?.trim() ?? "";
-  switch (setting.name) {
+/**
+ * True when the pattern matches every module, or every module under a whole public top-level domain
+ * ("*", "*.com", "g*"). A company's own host or path ("git.corp.example", "github.com/acme/*") is not.
+ */
+function isSweepingPattern(pattern: string, internalSuffixes: readonly string[]): boolean {
+  const { exact, domain } = patternHost(pattern);
+  return !exact && !domain.includes(".") && !hasDomainSuffix(domain, internalSuffixes);
+}
+
+/** The true spellings of Go's boolean flags (strconv.ParseBool). */
+const goTrue = ["1", "t", "T", "TRUE", "true", "True"];
+
+function isInsecureFlag(flag: string): boolean {
+  const match = /^--?insecure(?:=(.*))?$/.exec(flag);
+  return match !== null && (match[1] === undefined || goTrue.includes(match[1]));
+}
+
+/** Why a setting's value turns checksum verification off, or undefined when it does not. */
+function checksumBypass(name: string, value: string, internalSuffixes: readonly string[]): string | undefined {
+  switch (name) {
     case "GOSUMDB":
-      return value === "off" ? "GOSUMDB=off disables checksum verification" : undefined;
+      return value.trim() === "off" ? "GOSUMDB=off disables checksum verification" : undefined;
     case "GOFLAGS":
-      return value.split(/\s+/).some((flag) => /^-insecure(=(true|1))?$/.test(flag))
-        ? "GOFLAGS -insecure fetches and trusts modules without TLS verification"
-        : undefined;
+      return value.trim().split(/\s+/).some(isInsecureFlag) ? "GOFLAGS -insecure fetches and trusts modules without TLS verification" : undefined;
     case "GOINSECURE": {
       const publicPatterns = goproxyEntries(value).filter((p) => !isInternalPattern(p, internalSuffixes));
       return publicPatterns.length > 0 ? `GOINSECURE covers public hosts (${publicPatterns.join(", ")})` : undefined;
+    }
+    // GOPRIVATE is GONOSUMDB's default, so either can take public modules out of verification.
+    case "GONOSUMDB":
+    case "GOPRIVATE": {
+      const sweeping = goproxyEntries(value).filter((p) => isSweepingPattern(p, internalSuffixes));
+      return sweeping.length > 0 ? `${name} takes public modules out of checksum verification (${sweeping.join(", ")})` : undefined;
     }
     default:
       return undefined;
@@ -34,7 +55,7 @@ function checksumBypass(setting: Setting, internalSuffixes: readonly string[]): 
 export const goChecksumVerificationOn: ResourceValidationPolicy = {
   name: "go-checksum-verification-on",
   description:
-    "Checksum verification stays on: no GOSUMDB=off, no GOFLAGS=-insecure, no GOINSECURE for public hosts, in any workload env or the proxy's ConfigMaps.",
+    "Checksum verification stays on: no GOSUMDB=off, no GOFLAGS=-insecure, no GOINSECURE for public hosts, no GONOSUMDB or GOPRIVATE matching every module or a whole public top-level domain, in any workload env or the proxy's ConfigMaps.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -42,16 +63,17 @@ export const goChecksumVerificationOn: ResourceValidationPolicy = {
         type: "array",
         items: { type: "string" },
         default: defaultInternalDomainSuffixes,
-        description: "DNS suffixes of private hosts GOINSECURE may name (single-label hosts always count as private).",
+        description:
+          "DNS suffixes of private hosts GOINSECURE may name (single-label hosts always count as private), and top-level domains GONOSUMDB/GOPRIVATE may cover whole.",
       },
     },
   },
   validateResource: validateResourceOfTypes(settingResourceTypes, (props, args, reportViolation) => {
     const { internalDomainSuffixes } = args.getConfig<{ internalDomainSuffixes: string[] }>();
-    for (const setting of settingsOf(args.type, props)) {
-      const bypass = checksumBypass(setting, internalDomainSuffixes);
+    for (const { name, value, origin } of settingsOf(args.type, props)) {
+      const bypass = value === undefined ? undefined : checksumBypass(name, value, internalDomainSuffixes);
       if (bypass) {
-        reportViolation(`${bypass} (${setting.origin}).`);
+        reportViolation(`${bypass} (${origin}).`);
       }
     }
   }),
@@ -66,15 +88,23 @@ const credentialShapes: [RegExp, string][] = [
 
 export const noPlaintextCredentials: ResourceValidationPolicy = {
   name: "no-plaintext-credentials",
-  description: "Credentials come from Secrets (secretKeyRef/secretRef or mounted files), never as literal container env values or ConfigMap data.",
+  description:
+    "Credentials come from Secrets (secretKeyRef/secretRef or mounted files), never as literal container env values or ConfigMap data or binaryData.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
+      sensitiveNameWords: {
+        type: "array",
+        items: { type: "string" },
+        default: ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "ACCESSKEY", "PRIVATEKEY"],
+        description: "A setting whose upper-cased name contains one of these anywhere (DB_PASSWORD, DBPASSWORD, GITHUBTOKEN) holds a credential.",
+      },
       sensitiveNameParts: {
         type: "array",
         items: { type: "string" },
-        default: ["PASSWORD", "PASSWORDS", "PASSWD", "TOKEN", "TOKENS", "SECRET", "SECRETS", "KEY", "KEYS", "CREDENTIAL", "CREDENTIALS", "APIKEY"],
-        description: "A setting whose name has one of these _-separated parts holds a credential.",
+        default: ["KEY", "KEYS", "PASS"],
+        description:
+          "A setting whose upper-cased name has one of these as a whole part between separators (API_KEY, SMTP_PASS) holds a credential; MONKEY_COUNT or KEYBOARD_LAYOUT do not.",
       },
       referenceNameSuffixes: {
         type: "array",
@@ -85,20 +115,27 @@ export const noPlaintextCredentials: ResourceValidationPolicy = {
     },
   },
   validateResource: validateResourceOfTypes(settingResourceTypes, (props, args, reportViolation) => {
-    const { sensitiveNameParts, referenceNameSuffixes } = args.getConfig<{ sensitiveNameParts: string[]; referenceNameSuffixes: string[] }>();
-    for (const setting of settingsOf(args.type, props)) {
-      if (!setting.value) {
+    const { sensitiveNameWords, sensitiveNameParts, referenceNameSuffixes } = args.getConfig<{
+      sensitiveNameWords: string[];
+      sensitiveNameParts: string[];
+      referenceNameSuffixes: string[];
+    }>();
+    for (const { name, literal, value, origin } of settingsOf(args.type, props)) {
+      // An empty literal holds nothing; an unknown one (value undefined) is still written in plain text.
+      if (!literal || value === "") {
         continue;
       }
-      const parts = setting.name.toUpperCase().split(/[^A-Z0-9]+/);
+      const upper = name.toUpperCase();
+      const parts = upper.split(/[^A-Z0-9]+/);
       const isReference = referenceNameSuffixes.includes(parts[parts.length - 1]);
-      if (!isReference && parts.some((part) => sensitiveNameParts.includes(part))) {
-        reportViolation(`${setting.name} in ${setting.origin} is a literal value; reference a Secret instead.`);
+      const isSensitive = sensitiveNameWords.some((word) => upper.includes(word)) || parts.some((part) => sensitiveNameParts.includes(part));
+      if (!isReference && isSensitive) {
+        reportViolation(`${name} in ${origin} is a literal value; reference a Secret instead.`);
         continue;
       }
-      const shape = credentialShapes.find(([pattern]) => pattern.test(setting.value ?? ""));
+      const shape = value === undefined ? undefined : credentialShapes.find(([pattern]) => pattern.test(value));
       if (shape) {
-        reportViolation(`${setting.name} in ${setting.origin} contains ${shape[1]}; reference a Secret instead.`);
+        reportViolation(`${name} in ${origin} contains ${shape[1]}; reference a Secret instead.`);
       }
     }
   }),

@@ -1,9 +1,11 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { defaultClusterDomainSuffixes, plainHttpUrlsLeavingCluster } from "../lib/hosts";
-import { configMapType, settingsOf, workloadTypes } from "../lib/kubernetes";
-import { types, validateResourceOfTypes } from "../lib/resource-types";
+import { settingResourceTypes, settingsOf } from "../lib/kubernetes";
+import { listenerProtocol, tlsListenerProtocols } from "../lib/load-balancers";
+import { refersTo } from "../lib/references";
+import { isOneOf, types, validateResourceOfTypes } from "../lib/resource-types";
+import { checkEach } from "../lib/unknowns";
 import { arrayAt, isRecord, recordAt, stringAt } from "../lib/values";
-import { clusterDomainSuffixesSchema } from "./config";
 
 /** AWS ELB security policies that negotiate TLS 1.2 or newer only. */
 export const tls12PlusSecurityPolicies = [
@@ -19,13 +21,16 @@ export const tls12PlusSecurityPolicies = [
   "ELBSecurityPolicy-FS-1-2-Res-2020-10",
 ];
 
-function redirectsToHttps(action: unknown): boolean {
-  return isRecord(action) && action.type === "redirect" && recordAt(action.redirect).protocol === "HTTPS";
+/** True when the only action is a redirect to HTTPS, which is all an HTTP listener or its rules may do. */
+function onlyRedirectsToHttps(actions: unknown): boolean {
+  const [action, ...more] = arrayAt(actions);
+  return more.length === 0 && isRecord(action) && action.type === "redirect" && recordAt(action.redirect).protocol === "HTTPS";
 }
 
-export const loadBalancerListenerTls: ResourceValidationPolicy = {
+export const loadBalancerListenerTls: StackValidationPolicy = {
   name: "lb-listener-tls",
-  description: "Load balancer listeners are HTTPS/TLS with an approved TLS 1.2+ security policy, or HTTP listeners whose only action redirects to HTTPS.",
+  description:
+    "Load balancer listeners are HTTPS/TLS with an approved TLS 1.2+ security policy, or HTTP listeners whose only action, and whose listener rules' only action, redirects to HTTPS.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -37,24 +42,43 @@ export const loadBalancerListenerTls: ResourceValidationPolicy = {
       },
     },
   },
-  validateResource: validateResourceOfTypes(types.listener, (props, args, reportViolation) => {
+  validateStack: (args, reportViolation) => {
     const { approvedSslPolicies } = args.getConfig<{ approvedSslPolicies: string[] }>();
-    const protocol = stringAt(props.protocol) ?? "HTTP";
-    if (protocol === "HTTPS" || protocol === "TLS") {
-      const sslPolicy = stringAt(props.sslPolicy);
-      if (!sslPolicy || !approvedSslPolicies.includes(sslPolicy)) {
-        reportViolation(`${protocol} listener uses security policy ${sslPolicy ?? "(provider default)"}, which is not on the approved TLS 1.2+ list.`);
+    const loadBalancers = args.resources.filter(isOneOf(types.loadBalancer));
+    const listeners = args.resources.filter(isOneOf(types.listener));
+    const checkListener = (listener: PolicyResource) => {
+      const found = listenerProtocol(listener, loadBalancers);
+      if (!found) {
+        return;
       }
-      return;
-    }
-    const actions = arrayAt(props.defaultActions);
-    if (protocol === "HTTP" && actions.length === 1 && redirectsToHttps(actions[0])) {
-      return;
-    }
-    reportViolation(
-      protocol === "HTTP" ? "HTTP listener serves traffic instead of only redirecting to HTTPS." : `${protocol} listener carries no TLS: use HTTPS or TLS.`,
+      const { protocol, label } = found;
+      if (protocol !== undefined && tlsListenerProtocols.includes(protocol)) {
+        const sslPolicy = stringAt(listener.props.sslPolicy);
+        if (!sslPolicy || !approvedSslPolicies.includes(sslPolicy)) {
+          reportViolation(`${label} uses security policy ${sslPolicy ?? "(provider default)"}, which is not on the approved TLS 1.2+ list.`, listener.urn);
+        }
+        return;
+      }
+      // Only an application load balancer's HTTP listener can redirect, so a protocol left to an unknown load balancer is HTTP then.
+      if ((protocol === "HTTP" || protocol === undefined) && onlyRedirectsToHttps(listener.props.defaultActions)) {
+        return;
+      }
+      reportViolation(
+        protocol === "HTTP" ? `${label} serves traffic instead of only redirecting to HTTPS.` : `${label} carries no TLS: use HTTPS or TLS.`,
+        listener.urn,
+      );
+    };
+    // A listener rule runs in place of its listener's default action, so on an HTTP listener it may only redirect too.
+    const checkListenerRule = (rule: PolicyResource) => {
+      const listener = listeners.find((l) => refersTo(rule, "listenerArn", l));
+      if (listener && listenerProtocol(listener, loadBalancers)?.protocol === "HTTP" && !onlyRedirectsToHttps(rule.props.actions)) {
+        reportViolation(`Listener rule on HTTP listener "${listener.name}" serves traffic instead of only redirecting to HTTPS.`, rule.urn);
+      }
+    };
+    checkEach(args.resources.filter(isOneOf([...types.listener, ...types.listenerRule])), (resource) =>
+      isOneOf(types.listener)(resource) ? checkListener(resource) : checkListenerRule(resource),
     );
-  }),
+  },
 };
 
 export const acmCertificateDnsValidation: ResourceValidationPolicy = {
@@ -119,15 +143,25 @@ export const tlsPrivateKeyStrength: ResourceValidationPolicy = {
   }),
 };
 
-/** Settings whose values name the module proxies and checksum databases the proxy or go command fetch from. */
-export const upstreamSettingNames = ["MODPROXY_UPSTREAM", "GOPROXY", "GOSUMDB"];
+/** Settings whose values name the module proxies, checksum databases and S3 endpoint the proxy or go command fetch from. */
+const upstreamSettingNames = ["MODPROXY_UPSTREAM", "GOPROXY", "GOSUMDB", "MODPROXY_S3_ENDPOINT"];
 
 export const goUpstreamsUseHttps: ResourceValidationPolicy = {
   name: "go-upstreams-use-https",
-  description: "Module proxy and checksum database upstreams (MODPROXY_UPSTREAM, GOPROXY, GOSUMDB) use https for anything outside the cluster.",
+  description:
+    "Module proxy and checksum database upstreams and the S3 endpoint (MODPROXY_UPSTREAM, GOPROXY, GOSUMDB, MODPROXY_S3_ENDPOINT) use https for anything outside the cluster.",
   enforcementLevel: "mandatory",
-  configSchema: { properties: { ...clusterDomainSuffixesSchema(defaultClusterDomainSuffixes) } },
-  validateResource: validateResourceOfTypes([...workloadTypes, configMapType], (props, args, reportViolation) => {
+  configSchema: {
+    properties: {
+      clusterDomainSuffixes: {
+        type: "array",
+        items: { type: "string" },
+        default: defaultClusterDomainSuffixes,
+        description: "DNS suffixes that only resolve inside the cluster (bare service names always count as internal).",
+      },
+    },
+  },
+  validateResource: validateResourceOfTypes(settingResourceTypes, (props, args, reportViolation) => {
     const { clusterDomainSuffixes } = args.getConfig<{ clusterDomainSuffixes: string[] }>();
     for (const setting of settingsOf(args.type, props)) {
       if (!upstreamSettingNames.includes(setting.name) || setting.value === undefined) {
