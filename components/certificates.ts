@@ -7,11 +7,12 @@ export interface CertificatesArgs {
   readonly domainName: string;
   /** acm: an Amazon-issued certificate validated through DNS; private-ca: a CA and server certificate made here and imported. */
   readonly source: "acm" | "private-ca";
-  /** Route53 zone that holds `domainName`; required for acm. */
+  /** Route53 zone that holds `domainName`, for the DNS validation records; required for acm, unused for private-ca. @default unset */
   readonly hostedZoneId?: string;
   /** Validity of the private-ca server certificate. @default 8760 (one year) */
   readonly serverValidityHours?: number;
-  readonly tags?: Record<string, string>;
+  /** Tags for the ACM certificate. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -3,6 +3,7 @@
 export interface Cidr {
   /** The network address as an unsigned 32-bit integer. */
   readonly base: number;
+  /** The prefix length, 0 to 32. */
   readonly prefix: number;
 }
 

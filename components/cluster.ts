@@ -7,9 +7,10 @@ import { serviceRole } from "./iam";
 export interface ClusterArgs {
   /** The EKS cluster's name (also names its log group, which must exist before the cluster writes to it). */
   readonly clusterName: string;
+  /** The cluster's region, which the kubeconfig passes to `aws eks get-token`. */
   readonly region: string;
   /** Private subnets for the control plane ENIs and the nodes. */
-  readonly privateSubnetIds: pulumi.Input<string>[];
+  readonly privateSubnetIds: readonly pulumi.Input<string>[];
   /** Kubernetes minor version. @default "1.33" */
   readonly kubernetesVersion?: string;
   /** CIDRs allowed to reach the public API endpoint; empty keeps the endpoint private only. Internet-wide ranges are refused. @default [] */
@@ -20,19 +21,20 @@ export interface ClusterArgs {
    * @default [] (only the nodes and the control plane reach it)
    */
   readonly privateAccessCidrs?: readonly string[];
-  /** @default "m6i.large" */
+  /** EC2 instance type of the nodes. @default "m6i.large" */
   readonly nodeInstanceType?: string;
-  /** @default 2 */
+  /** Fewest nodes the node group scales in to. @default 2 */
   readonly nodeMinSize?: number;
-  /** @default 3 */
+  /** Nodes the node group starts with. @default 3 */
   readonly nodeDesiredSize?: number;
-  /** @default 6 */
+  /** Most nodes the node group scales out to. @default 6 */
   readonly nodeMaxSize?: number;
   /** Days to keep control-plane logs. @default 365 */
   readonly logRetentionDays?: number;
   /** Write Kubernetes manifests to this directory instead of applying them (GitOps). @default unset */
   readonly renderYamlToDirectory?: string;
-  readonly tags?: Record<string, string>;
+  /** Tags for every AWS resource the component creates. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -104,7 +106,7 @@ export class Cluster extends pulumi.ComponentResource {
         version: args.kubernetesVersion ?? "1.33",
         roleArn: clusterRole.role.arn,
         vpcConfig: {
-          subnetIds: args.privateSubnetIds,
+          subnetIds: [...args.privateSubnetIds],
           endpointPrivateAccess: true,
           endpointPublicAccess: publicAccessCidrs.length > 0,
           ...(publicAccessCidrs.length > 0 ? { publicAccessCidrs: [...publicAccessCidrs] } : {}),
@@ -188,14 +190,14 @@ export class Cluster extends pulumi.ComponentResource {
       {
         clusterName: cluster.name,
         nodeRoleArn: nodeRole.role.arn,
-        subnetIds: args.privateSubnetIds,
+        subnetIds: [...args.privateSubnetIds],
         instanceTypes: [args.nodeInstanceType ?? "m6i.large"],
         scalingConfig: { minSize: args.nodeMinSize ?? 2, desiredSize: args.nodeDesiredSize ?? 3, maxSize: args.nodeMaxSize ?? 6 },
         updateConfig: { maxUnavailable: 1 },
         launchTemplate: { id: nodeTemplate.id, version: nodeTemplate.latestVersion.apply(String) },
         tags: args.tags,
       },
-      { parent: this, dependsOn: nodeRole.attachments },
+      { parent: this, dependsOn: [...nodeRole.attachments] },
     );
     this.nodeAutoScalingGroupName = nodeGroup.resources[0].autoscalingGroups[0].name;
 

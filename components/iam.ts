@@ -11,9 +11,10 @@ export function serviceTrustPolicy(service: string): string {
 }
 
 export interface ServiceRole {
+  /** The role, trusted by the service alone. */
   readonly role: aws.iam.Role;
   /** What the role's users must depend on: without them EKS cannot act, and nodes cannot join. */
-  readonly attachments: aws.iam.RolePolicyAttachment[];
+  readonly attachments: readonly aws.iam.RolePolicyAttachment[];
 }
 
 /** A role for an AWS service with the given AWS-managed policies attached. */

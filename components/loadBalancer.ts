@@ -11,15 +11,17 @@ export const TLS12_PLUS_POLICIES = [
 ] as const;
 
 export interface LoadBalancerArgs {
+  /** The VPC of the target group and the security group. */
   readonly vpcId: pulumi.Input<string>;
   /** Subnets for the load balancer: public ones when internet-facing, private ones when internal. */
-  readonly subnetIds: pulumi.Input<string>[];
+  readonly subnetIds: readonly pulumi.Input<string>[];
   /** Keep the load balancer off the internet. @default true */
   readonly internal?: boolean;
   /** The only ranges allowed to connect. */
   readonly clientCidrs: readonly string[];
+  /** ACM certificate of the HTTPS listener, ready to use (validated or imported). */
   readonly certificateArn: pulumi.Input<string>;
-  /** @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
+  /** TLS policy of the HTTPS listener; only TLS 1.2+ policies are accepted. @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
   readonly sslPolicy?: (typeof TLS12_PLUS_POLICIES)[number];
   /** The Service's NodePort on the nodes. */
   readonly nodePort: number;
@@ -31,10 +33,12 @@ export interface LoadBalancerArgs {
   readonly healthCheckPath?: string;
   /** Host name clients use; with `hostedZoneId`, an alias record is created. */
   readonly domainName: string;
+  /** Route53 zone (public, or private for internal clients) that gets an alias record from `domainName` to the load balancer. @default unset (no record) */
   readonly hostedZoneId?: string;
-  /** @default false */
+  /** Refuse to delete the load balancer (prod). @default false */
   readonly deletionProtection?: boolean;
-  readonly tags?: Record<string, string>;
+  /** Tags for every AWS resource the component creates. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -113,7 +117,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
       {
         loadBalancerType: "application",
         internal,
-        subnets: args.subnetIds,
+        subnets: [...args.subnetIds],
         securityGroups: [securityGroup.id],
         dropInvalidHeaderFields: true,
         // Large module zips on slow links outlive the 60 s default.

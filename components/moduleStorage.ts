@@ -12,7 +12,8 @@ export interface ModuleStorageArgs {
   readonly oidcIssuer: pulumi.Input<string>;
   /** Namespace and name of the only service account that may assume the role. */
   readonly serviceAccount: { readonly namespace: string; readonly name: string };
-  readonly tags?: Record<string, string>;
+  /** Tags for the key, the bucket and the role. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**

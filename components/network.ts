@@ -16,8 +16,8 @@ export interface NetworkArgs {
   readonly natGateways?: "perAz" | "single";
   /** Days to keep VPC flow logs. @default 365 */
   readonly flowLogRetentionDays?: number;
-  /** Tags for everything the component creates. */
-  readonly tags?: Record<string, string>;
+  /** Tags for everything the component creates. @default none (each resource still gets a Name) */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** Interface endpoints the nodes need so image pulls, IRSA token exchange and logging stay inside the VPC. */
@@ -31,10 +31,12 @@ const INTERFACE_ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr", "sts", "logs"] as con
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly cidrBlock: string;
-  readonly publicSubnetIds: pulumi.Output<string>[];
-  readonly privateSubnetIds: pulumi.Output<string>[];
-  readonly publicSubnetCidrs: string[];
-  readonly privateSubnetCidrs: string[];
+  /** One per zone, in zone order; only the load balancer goes here. */
+  readonly publicSubnetIds: readonly pulumi.Output<string>[];
+  /** One per zone, in zone order; the nodes and the interface endpoints. */
+  readonly privateSubnetIds: readonly pulumi.Output<string>[];
+  readonly publicSubnetCidrs: readonly string[];
+  readonly privateSubnetCidrs: readonly string[];
   /** Public IP ranges of S3 in this region, from the gateway endpoint's prefix list. */
   readonly s3Cidrs: pulumi.Output<string[]>;
 
@@ -181,7 +183,7 @@ export class Network extends pulumi.ComponentResource {
           serviceName: `com.amazonaws.${args.region}.${service}`,
           vpcEndpointType: "Interface",
           privateDnsEnabled: true,
-          subnetIds: this.privateSubnetIds,
+          subnetIds: [...this.privateSubnetIds],
           securityGroupIds: [endpointSg.id],
           tags: tagged({ Name: `${name}-${service}` }),
         },

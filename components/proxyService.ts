@@ -9,19 +9,28 @@ export interface ProxySettings {
   readonly upstream: string;
   /** Go duration. */
   readonly upstreamTimeout: string;
+  /** The module cache bucket. */
   readonly bucketName: pulumi.Input<string>;
+  /** Key prefix of the cache in the bucket, ending in "/". */
   readonly s3Prefix: string;
+  /** Region of the bucket and of STS. */
   readonly region: string;
+  /** GOPRIVATE patterns: fetched from version control, never checked against the checksum database; "" for none. */
   readonly goPrivate: string;
+  /** GONOPROXY. @default unset (Go uses GOPRIVATE) */
   readonly goNoProxy?: string;
+  /** GONOSUMDB. @default unset (Go uses GOPRIVATE) */
   readonly goNoSumDb?: string;
+  /** GOSUMDB. @default unset (Go's own checksum database) */
   readonly goSumDb?: string;
 }
 
 export interface ProxyServiceArgs {
+  /** Namespace the component creates (restricted pod security) and puts everything in. */
   readonly namespace: string;
   /** Must match the name the IRSA role trusts. */
   readonly serviceAccountName: string;
+  /** The proxy's container image. */
   readonly image: string;
   /** Deployment replicas and the autoscaler's floor. */
   readonly replicas: number;
@@ -29,6 +38,7 @@ export interface ProxyServiceArgs {
   readonly maxReplicas: number;
   /** IRSA role the service account assumes. */
   readonly roleArn: pulumi.Input<string>;
+  /** What the proxy runs with, handed to it as environment through a ConfigMap. */
   readonly settings: ProxySettings;
   /** .netrc for private VCS hosts; stored in a Secret. @default none */
   readonly vcsCredentials?: pulumi.Input<string>;

@@ -1,8 +1,13 @@
 import * as assert from "assert";
 import { Certificates } from "../../components/certificates";
-import { isSecretAt, ofType, one, synthesizeComponent } from "../infra/resources";
+import { assertParentedToComponent, isSecretAt, ofType, one, synthesizeComponent } from "../infra/resources";
 
 describe("Certificates", () => {
+  it("parents everything it creates to itself", async () => {
+    assertParentedToComponent(await synthesizeComponent(() => new Certificates("c", { domainName: "goproxy.example.com", source: "acm", hostedZoneId: "Z1" })));
+    assertParentedToComponent(await synthesizeComponent(() => new Certificates("c", { domainName: "goproxy.example.com", source: "private-ca" })));
+  });
+
   it("validates an ACM certificate through a record in the given zone", async () => {
     const result = await synthesizeComponent(() => new Certificates("c", { domainName: "goproxy.example.com", source: "acm", hostedZoneId: "Z1" }));
     const certificate = one(result, "aws:acm/certificate:Certificate");

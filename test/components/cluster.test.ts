@@ -1,10 +1,14 @@
 import * as assert from "assert";
 import { Cluster, ClusterArgs } from "../../components/cluster";
-import { at, isSecretAt, ofType, one, synthesizeComponent } from "../infra/resources";
+import { assertParentedToComponent, at, isSecretAt, ofType, one, synthesizeComponent } from "../infra/resources";
 
 const ARGS: ClusterArgs = { clusterName: "mp", region: "eu-west-1", privateSubnetIds: ["subnet-a", "subnet-b"] };
 
 describe("Cluster", () => {
+  it("parents everything it creates to itself", async () => {
+    assertParentedToComponent(await synthesizeComponent(() => new Cluster("c", { ...ARGS, privateAccessCidrs: ["10.100.0.0/16"] })));
+  });
+
   it("keeps the API endpoint private by default", async () => {
     const cluster = one(await synthesizeComponent(() => new Cluster("c", ARGS)), "aws:eks/cluster:Cluster");
     assert.strictEqual(at(cluster, "vpcConfig.endpointPrivateAccess"), true);

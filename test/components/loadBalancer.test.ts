@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { LoadBalancer, LoadBalancerArgs } from "../../components/loadBalancer";
-import { at, ofType, one, synthesizeComponent } from "../infra/resources";
+import { assertParentedToComponent, at, ofType, one, synthesizeComponent } from "../infra/resources";
 
 const ARGS: LoadBalancerArgs = {
   vpcId: "vpc-1",
@@ -14,6 +14,10 @@ const ARGS: LoadBalancerArgs = {
 };
 
 describe("LoadBalancer", () => {
+  it("parents everything it creates to itself", async () => {
+    assertParentedToComponent(await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, hostedZoneId: "Z1" })));
+  });
+
   it("serves HTTPS with a TLS 1.2+ policy and only redirects HTTP", async () => {
     const result = await synthesizeComponent(() => new LoadBalancer("lb", ARGS));
     const https = one(result, "aws:lb/listener:Listener", "lb-https");

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ModuleStorage } from "../../components/moduleStorage";
-import { at, one, synthesizeComponent } from "../infra/resources";
+import { assertParentedToComponent, at, one, synthesizeComponent } from "../infra/resources";
 
 const create = () =>
   new ModuleStorage("store", {
@@ -12,6 +12,10 @@ const create = () =>
   });
 
 describe("ModuleStorage", () => {
+  it("parents everything it creates to itself", async () => {
+    assertParentedToComponent(await synthesizeComponent(create));
+  });
+
   it("blocks all public access, enforces bucket ownership and keeps versions", async () => {
     const result = await synthesizeComponent(create);
     // The mocks name the bucket like AWS does with a generated suffix; its id is that name.

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { Network } from "../../components/network";
-import { at, ofType, one, synthesizeComponent } from "../infra/resources";
+import { assertParentedToComponent, at, ofType, one, synthesizeComponent } from "../infra/resources";
 
 const T = {
   vpc: "aws:ec2/vpc:Vpc",
@@ -11,6 +11,10 @@ const T = {
 };
 
 describe("Network", () => {
+  it("parents everything it creates to itself", async () => {
+    assertParentedToComponent(await synthesizeComponent(() => new Network("net", { region: "eu-west-1", cidrBlock: "10.0.0.0/16", azCount: 3 })));
+  });
+
   it("spans the zones given, with private subnets that never get public IPs", async () => {
     const result = await synthesizeComponent(
       () => new Network("net", { region: "eu-west-1", cidrBlock: "10.20.0.0/16", availabilityZones: ["eu-west-1a", "eu-west-1b"] }),

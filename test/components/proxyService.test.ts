@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { ProxyService, ProxyServiceArgs } from "../../components/proxyService";
 import { runOffline } from "../../infra/offlineRun";
-import { at, isSecretAt, ofType, one, synthesizeComponent } from "../infra/resources";
+import { assertParentedToComponent, at, isSecretAt, ofType, one, synthesizeComponent } from "../infra/resources";
 
 const ARGS: ProxyServiceArgs = {
   namespace: "modproxy",
@@ -26,6 +26,10 @@ const ARGS: ProxyServiceArgs = {
 };
 
 describe("ProxyService", () => {
+  it("parents everything it creates to itself", async () => {
+    assertParentedToComponent(await synthesizeComponent(() => new ProxyService("p", ARGS)));
+  });
+
   it("runs hardened, zone-spread pods with probes and resources", async () => {
     const deployment = one(await synthesizeComponent(() => new ProxyService("p", ARGS)), "kubernetes:apps/v1:Deployment");
     assert.strictEqual(at(deployment, "spec.replicas"), 3);

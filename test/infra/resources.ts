@@ -23,6 +23,19 @@ export function isSecretAt(resource: SynthesizedResource, path: string): boolean
   return resource.secretInputs.some((secret) => path === secret || path.startsWith(`${secret}.`));
 }
 
+/** Fails unless every resource of a one-component run, the stack and the component aside, is the component's child. */
+export function assertParentedToComponent(result: SynthesisResult): void {
+  const stack = one(result, "pulumi:pulumi:Stack");
+  const [component, ...others] = result.resources.filter((resource) => resource.parent === stack.urn);
+  assert.deepStrictEqual(others, [], "one component under the stack");
+  const children = result.resources.filter((resource) => resource !== stack && resource !== component);
+  assert.ok(children.length > 0, "the component creates resources");
+  assert.deepStrictEqual(
+    children.filter((child) => child.parent !== component.urn).map((child) => child.urn),
+    [],
+  );
+}
+
 /** Runs a program that creates one component under the shared mocks. */
 export function synthesizeComponent(create: () => unknown): Promise<SynthesisResult> {
   return runOffline({ stack: "test", region: "eu-west-1" }, async () => {
