@@ -4,13 +4,20 @@ import * as path from "node:path";
 import { allPolicies } from "../../policies/rules";
 
 describe("README policy checks section", () => {
-  it("documents every rule with its default enforcement level", () => {
+  it("documents every rule with its kind, description and default enforcement level", () => {
     const readme = fs.readFileSync(path.join(__dirname, "../../README.md"), "utf8");
     const section = readme.slice(readme.indexOf("## Policy checks"));
-    const undocumented = allPolicies.filter((p) => !new RegExp(`^\\| \`${p.name}\` \\|.*\\| ${p.enforcementLevel} \\|`, "m").test(section));
-    assert.deepEqual(
-      undocumented.map((p) => p.name),
-      [],
+    const rows = new Map(
+      [...section.matchAll(/^\| `([^`]+)` \| (\w+) \| (.+?) \| (\w+) \| .* \|$/gm)].map(([, name, kind, description, level]) => [
+        name,
+        { kind, description, level },
+      ]),
     );
+    const documented = allPolicies.map((p) => [p.name, rows.get(p.name)]);
+    const expected = allPolicies.map((p) => [
+      p.name,
+      { kind: "validateStack" in p ? "stack" : "resource", description: p.description, level: p.enforcementLevel },
+    ]);
+    assert.deepEqual(documented, expected);
   });
 });
