@@ -121,6 +121,7 @@ export class Cluster extends pulumi.ComponentResource {
     );
     this.clusterName = cluster.name;
     this.clusterSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
+    this.oidcIssuer = cluster.identities[0].oidcs[0].issuer;
     // EKS admits only the cluster's own members to the private endpoint; deployers elsewhere need a rule.
     const privateAccessRules = privateAccessCidrs.map(
       (cidr, i) =>
@@ -137,7 +138,6 @@ export class Cluster extends pulumi.ComponentResource {
           parent,
         ),
     );
-    this.oidcIssuer = cluster.identities[0].oidcs[0].issuer;
 
     const oidcProvider = new aws.iam.OpenIdConnectProvider(
       `${name}-oidc`,
