@@ -2,7 +2,7 @@ import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from 
 import { isInternetWide } from "../../components/cidr";
 import { coversTcpPort, describePorts, ingressRulesOf, opensToAnywhere, securityGroupTypes } from "../lib/ingress";
 import { metadataOf, podSpecOf, containersOf, workloadTypes } from "../lib/kubernetes";
-import { isInternetFacing, tlsListenerProtocols } from "../lib/load-balancers";
+import { isInternetFacing, listenerProtocol, loadBalancerOf, tlsListenerProtocols } from "../lib/load-balancers";
 import { refersTo } from "../lib/references";
 import { isOneOf, types, validateResourceOfTypes } from "../lib/resource-types";
 import { checkEach, unlessUnknown } from "../lib/unknowns";
@@ -127,11 +127,12 @@ export const securityGroupNoPublicIngress: StackValidationPolicy = {
     const loadBalancers = args.resources.filter(isOneOf(types.loadBalancer));
     const listeners = args.resources.filter(isOneOf(types.listener));
     /** The ports the internet may reach on a group: the TLS listener ports of the internet-facing load balancers it guards. */
-    const publicTlsPorts = (group: PolicyResource): unknown[] =>
-      loadBalancers
-        .filter((lb) => isInternetFacing(lb.props) && refersTo(lb, "securityGroups", group))
-        .flatMap((lb) => listeners.filter((l) => refersTo(l, "loadBalancerArn", lb) && tlsListenerProtocols.includes(stringAt(l.props.protocol) ?? "")))
+    const publicTlsPorts = (group: PolicyResource): unknown[] => {
+      const guarded = loadBalancers.filter((lb) => isInternetFacing(lb.props) && refersTo(lb, "securityGroups", group));
+      return listeners
+        .filter((l) => loadBalancerOf(l, guarded) && tlsListenerProtocols.includes(listenerProtocol(l, loadBalancers)?.protocol ?? ""))
         .map((l) => l.props.port);
+    };
     checkEach(args.resources.filter(isOneOf(securityGroupTypes)), (resource) => {
       // Standalone rules belong to the group their securityGroupId names.
       const group = isOneOf(types.securityGroup)(resource) ? resource : groups.find((g) => refersTo(resource, "securityGroupId", g));
