@@ -209,6 +209,30 @@ describe("modproxy HTTP interface", function () {
       assert.equal(JSON.parse(response.body.toString()).Version, "v1.2.0");
     });
 
+    it("lists the upstream's versions together with the ones it has cached", async function () {
+      assert.equal((await rawRequest(env.proxy.url, `${GREET}/@v/v1.0.0.info`)).status, 200);
+      // The upstream forgets v1.0.0 (a deleted tag, a mirror that lost it); the cached copy still counts.
+      const listFile = path.join(env.tree.dir, GREET, "@v", "list");
+      const original = await fs.readFile(listFile);
+      const versions = original
+        .toString()
+        .split("\n")
+        .filter((v) => v !== "");
+      assert.ok(versions.includes("v1.0.0"));
+      await fs.writeFile(listFile, versions.filter((v) => v !== "v1.0.0").join("\n") + "\n");
+      try {
+        const response = await rawRequest(env.proxy.url, `${GREET}/@v/list`);
+        assert.equal(response.status, 200);
+        const listed = response.body
+          .toString()
+          .split("\n")
+          .filter((v) => v !== "");
+        assert.deepEqual([...listed].sort(), [...versions].sort());
+      } finally {
+        await fs.writeFile(listFile, original);
+      }
+    });
+
     it("answers .mod without fetching the zip from the upstream", async function () {
       const asked = env.upstream.requests.length;
       const response = await rawRequest(env.proxy.url, `${GREET}/@v/v1.2.0.mod`);
