@@ -34,28 +34,67 @@ export function decodeCase(s: string): string {
   return out;
 }
 
-/** Validates a decoded module path by the rules of golang.org/x/mod/module.CheckPath. */
+/**
+ * Validates a decoded module path by the rules of golang.org/x/mod/module.CheckPath,
+ * within our length limits, so that nothing the go command would refuse is
+ * forwarded to an upstream or a checksum database.
+ */
 export function checkModulePath(path: string): void {
   if (path === "") throw new InvalidPathError("empty module path");
   if (path.length > MAX_PATH_LENGTH) throw new InvalidPathError(`module path longer than ${MAX_PATH_LENGTH} characters`);
   const elems = path.split("/");
-  elems.forEach((elem, i) => {
-    if (elem === "") throw new InvalidPathError("module path has an empty element (leading, trailing or double slash)");
-    if (elem.length > MAX_ELEMENT_LENGTH) throw new InvalidPathError(`module path element longer than ${MAX_ELEMENT_LENGTH} characters`);
-    if (elem === "." || elem === "..") throw new InvalidPathError(`module path element "${elem}" is not allowed`);
-    if (elem.startsWith(".") || elem.endsWith(".")) throw new InvalidPathError(`module path element "${elem}" starts or ends with a dot`);
-    if (!/^[A-Za-z0-9._~-]+$/.test(elem)) throw new InvalidPathError(`module path element "${elem}" has a character outside letters, digits and "-._~"`);
-    if (i === 0) {
-      if (!elem.includes(".")) throw new InvalidPathError(`first path element "${elem}" has no dot (not a domain name)`);
-      if (!/^[a-z0-9.-]+$/.test(elem)) throw new InvalidPathError(`first path element "${elem}" may only hold lower-case letters, digits, dots and dashes`);
-      if (elem.startsWith("-")) throw new InvalidPathError(`first path element "${elem}" starts with a dash`);
+  for (const elem of elems) checkPathElement(elem);
+  const first = elems[0];
+  if (!first.includes(".")) throw new InvalidPathError(`first path element "${first}" has no dot (not a domain name)`);
+  if (first.startsWith("-")) throw new InvalidPathError(`first path element "${first}" starts with a dash`);
+  if (!/^[a-z0-9.-]+$/.test(first)) throw new InvalidPathError(`first path element "${first}" may only hold lower-case letters, digits, dots and dashes`);
+  pathMajor(path);
+}
+
+/** Windows reserves these names, with any extension, in every directory. */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i;
+
+function checkPathElement(elem: string): void {
+  if (elem === "") throw new InvalidPathError("module path has an empty element (leading, trailing or double slash)");
+  if (elem.length > MAX_ELEMENT_LENGTH) throw new InvalidPathError(`module path element longer than ${MAX_ELEMENT_LENGTH} characters`);
+  if (/^\.+$/.test(elem)) throw new InvalidPathError(`module path element "${elem}" is not allowed`);
+  if (elem.startsWith(".")) throw new InvalidPathError(`module path element "${elem}" starts with a dot`);
+  if (elem.endsWith(".")) throw new InvalidPathError(`module path element "${elem}" ends with a dot`);
+  if (!/^[A-Za-z0-9._~-]+$/.test(elem)) throw new InvalidPathError(`module path element "${elem}" has a character outside letters, digits and "-._~"`);
+  // Windows reads "aux.go" as the device AUX and "longna~1" as an 8.3 short name of another file.
+  const short = elem.split(".")[0];
+  if (WINDOWS_RESERVED.test(short)) throw new InvalidPathError(`module path element "${elem}": "${short}" is a reserved file name on Windows`);
+  if (/~[0-9]+$/.test(short)) throw new InvalidPathError(`module path element "${elem}" ends in "~" and digits, like a Windows short name`);
+}
+
+/**
+ * The major-version suffix of a module path ("/v2", or ".v1" and the like
+ * for gopkg.in), "" when it has none; throws for a malformed one. This is
+ * SplitPathVersion's part of CheckPath.
+ */
+function pathMajor(path: string): string {
+  if (path.startsWith("gopkg.in/")) {
+    const m = /\.v([0-9]*)(-unstable)?$/.exec(path);
+    if (!m) throw new InvalidPathError(`gopkg.in module path "${path}" must end in a major version .vN, like gopkg.in/yaml.v3`);
+    // As in Go: ".v0" is the only major with a leading zero, and digits may be left out only before "-unstable".
+    if ((m[1] === "" && !m[2]) || (m[1].startsWith("0") && m[0] !== ".v0")) {
+      throw new InvalidPathError(`gopkg.in module path "${path}" has a malformed major version "${m[0]}"`);
     }
-  });
+    return m[0];
+  }
+  const m = /\/v([0-9.]+)$/.exec(path);
+  if (!m) return "";
+  if (m[1].includes(".")) throw new InvalidPathError(`module path "${path}" ends in "${m[0]}": a major version suffix has no dots`);
+  if (m[1] === "0" || m[1] === "1") throw new InvalidPathError(`module path "${path}" ends in "${m[0]}": v0 and v1 take no major version suffix`);
+  if (m[1].startsWith("0")) throw new InvalidPathError(`module path "${path}" ends in "${m[0]}": a major version has no leading zero`);
+  return m[0];
 }
 
 /**
  * Validates a decoded version as it may appear in a URL: a semver or a query
  * such as a branch name or commit hash (resolved by upstreams for .info).
+ * The go command escapes no version that module.CheckFilePath would refuse
+ * as a file name, so neither do we forward one.
  */
 export function checkVersionSyntax(version: string): void {
   if (version === "") throw new InvalidPathError("empty version");
@@ -63,4 +102,7 @@ export function checkVersionSyntax(version: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version) || version.includes("..")) {
     throw new InvalidPathError(`version "${version}" has characters a version cannot have`);
   }
+  if (version.endsWith(".")) throw new InvalidPathError(`version "${version}" ends with a dot`);
+  const short = version.split(".")[0];
+  if (WINDOWS_RESERVED.test(short)) throw new InvalidPathError(`version "${version}": "${short}" is a reserved file name on Windows`);
 }

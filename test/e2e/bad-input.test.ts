@@ -70,6 +70,17 @@ const BAD_REQUESTS: BadRequest[] = [
     ["mod", "zip"].map((ext) => ({ why: `invalid version ${version} (.${ext})`, path: `${GREET}/@v/${version}.${ext}`, expect: [400, 404] })),
   ),
   { why: "unknown file kind", path: `${GREET}/@v/v1.0.0.tar`, expect: [400, 404] },
+  // Paths and versions the go command refuses (module.CheckPath): nothing to ask an upstream about.
+  ...[
+    ["a Windows-reserved element", "/example.com/fixture/aux/@v/list"],
+    ["a Windows-reserved element with an extension", "/example.com/fixture/con.txt/@latest"],
+    ["an element ending in ~ and digits", "/example.com/fixture/greet~1/@v/v1.0.0.info"],
+    ["a /v1 suffix", `${GREET}/v1/@v/list`],
+    ["a /v02 suffix", `${GREET}/v02/@latest`],
+    ["gopkg.in without .vN", "/gopkg.in/foo/@v/list"],
+    ["a version named like a Windows device", `${GREET}/@v/nul.info`],
+    ["a checksum lookup of a Windows-reserved path", "/sumdb/sum.example.com/lookup/example.com/aux@v1.0.0"],
+  ].map(([why, path]) => ({ why: `module path or version Go refuses: ${why}`, path, expect: [400, 404] })),
   // Length limits.
   { why: `path of ${LONG_PATH.length} characters`, path: LONG_PATH, expect: [400, 404, 414] },
   { why: "path element of 300 characters", path: LONG_ELEMENT, expect: [400, 404] },

@@ -14,27 +14,89 @@ describe("module path case-encoding", () => {
   }
 });
 
+/** Asserts that fn throws an InvalidPathError whose message matches. */
+function assertRefused(fn: () => unknown, message: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof InvalidPathError, `not an InvalidPathError: ${String(err)}`);
+    assert.match(err.message, message);
+    return true;
+  });
+}
+
 describe("module path validation", () => {
-  for (const good of ["example.com/a", "example.com/Foo/bar_baz~x", "golang.org/x/mod", "example.com/a/v2"]) {
+  for (const good of [
+    "example.com/a",
+    "x.y",
+    "example.com/Foo/bar_baz~x",
+    "golang.org/x/mod",
+    "example.com/-dash/a..b",
+    // Tildes are fine unless digits follow the last one, up to the first dot.
+    "example.com/z~",
+    "example.com/z~09z",
+    "example.com/z~1z.go",
+    // Close to, but not, Windows device names.
+    "example.com/com",
+    "example.com/calm1",
+    "example.com/prn2",
+    "example.com/x.con",
+    // Major version suffixes, and look-alikes that are not.
+    "example.com/a/v2",
+    "example.com/a/v10",
+    "example.com/v",
+    "example.com/zv2",
+    "example.com/v1/x",
+    "example.com/a/foo.v2",
+    "gopkg.in/yaml.v3",
+    "gopkg.in/user/pkg.v1",
+    "gopkg.in/yaml.v0",
+    "gopkg.in/yaml.v2-unstable",
+  ]) {
     it(`accepts ${good}`, () => checkModulePath(good));
   }
-  const bad: Record<string, string> = {
-    "no dot in first element": "example/foo",
-    "upper case in first element": "Example.com/foo",
-    "dot-dot element": "example.com/../etc",
-    "dot element": "example.com/./x",
-    "leading slash": "/example.com/x",
-    "trailing slash": "example.com/x/",
-    "double slash": "example.com//x",
-    "element starting with a dot": "example.com/.git",
-    backslash: "example.com/a\\b",
-    "percent sign": "example.com/a%2e",
-    "leading dash in domain": "-example.com/x",
-    "over-long element": "example.com/" + "a".repeat(MAX_ELEMENT_LENGTH + 1),
-    "over-long path": "example.com" + "/abcdefgh".repeat(120),
-  };
-  for (const [why, path] of Object.entries(bad)) {
-    it(`rejects a path with ${why}`, () => assert.throws(() => checkModulePath(path), InvalidPathError));
+  const bad: [path: string, message: RegExp][] = [
+    ["", /empty module path/],
+    ["example/foo", /first path element "example" has no dot/],
+    ["Example.com/foo", /first path element "Example.com" may only hold lower-case/],
+    ["exa_mple.com/foo", /first path element "exa_mple.com" may only hold lower-case/],
+    ["-example.com/x", /first path element "-example.com" starts with a dash/],
+    ["example.com/../etc", /element "\.\." is not allowed/],
+    ["example.com/./x", /element "\." is not allowed/],
+    ["/example.com/x", /empty element/],
+    ["example.com/x/", /empty element/],
+    ["example.com//x", /empty element/],
+    ["example.com/.git", /element "\.git" starts with a dot/],
+    ["example.com/x.", /element "x\." ends with a dot/],
+    ["example.com/a\\b", /character outside letters, digits and "-\._~"/],
+    ["example.com/a%2e", /character outside/],
+    ["example.com/a+b", /character outside/],
+    ["example.com/a b", /character outside/],
+    ["example.com/a@v1", /character outside/],
+    ["example.com/résumé", /character outside/],
+    ["example.com/aux", /"aux" is a reserved file name on Windows/],
+    ["example.com/con.txt", /element "con\.txt": "con" is a reserved file name on Windows/],
+    ["example.com/LPT1", /"LPT1" is a reserved file name on Windows/],
+    ["example.com/Nul.tar.gz/x", /"Nul" is a reserved file name on Windows/],
+    ["example.com/com9", /"com9" is a reserved file name on Windows/],
+    ["example.com/z~1", /element "z~1" ends in "~" and digits/],
+    ["example.com/~1", /element "~1" ends in "~" and digits/],
+    ["example.com/progra~12.txt", /element "progra~12\.txt" ends in "~" and digits/],
+    ["example.com/a~b~0", /ends in "~" and digits/],
+    ["example.com/m/v0", /ends in "\/v0": v0 and v1 take no major version suffix/],
+    ["example.com/m/v1", /ends in "\/v1": v0 and v1 take no major version suffix/],
+    ["example.com/m/v02", /ends in "\/v02": a major version has no leading zero/],
+    ["example.com/m/v2.0", /ends in "\/v2\.0": a major version suffix has no dots/],
+    ["example.com/m/v1.2", /a major version suffix has no dots/],
+    ["gopkg.in/foo", /gopkg\.in module path "gopkg\.in\/foo" must end in a major version \.vN/],
+    ["gopkg.in/user/pkg", /must end in a major version \.vN/],
+    ["gopkg.in/yaml.v3/sub", /must end in a major version \.vN/],
+    ["gopkg.in/yaml.v", /has a malformed major version "\.v"/],
+    ["gopkg.in/yaml.v01", /has a malformed major version "\.v01"/],
+    ["gopkg.in/yaml.v0-unstable", /has a malformed major version "\.v0-unstable"/],
+    ["example.com/" + "a".repeat(MAX_ELEMENT_LENGTH + 1), /element longer than/],
+    ["example.com" + "/abcdefgh".repeat(120), /module path longer than/],
+  ];
+  for (const [path, message] of bad) {
+    it(`refuses ${JSON.stringify(path.slice(0, 40))}`, () => assertRefused(() => checkModulePath(path), message));
   }
 });
 
@@ -44,6 +106,11 @@ describe("version syntax", () => {
   });
   it("rejects separators, traversal and empties", () => {
     for (const v of ["", "../x", "a/b", "-v1", "v1..2", "v1 2"]) assert.throws(() => checkVersionSyntax(v), InvalidPathError, v);
+  });
+  it("rejects what the go command would not escape as a file name", () => {
+    assertRefused(() => checkVersionSyntax("v1."), /version "v1\." ends with a dot/);
+    assertRefused(() => checkVersionSyntax("con"), /"con" is a reserved file name on Windows/);
+    assertRefused(() => checkVersionSyntax("Aux.1"), /"Aux" is a reserved file name on Windows/);
   });
 });
 
@@ -69,6 +136,16 @@ describe("protocol path parsing", () => {
       "/example.com/foo/@v/v1.0.0+incompatible.zip",
     ]) {
       assert.throws(() => parseModuleRequest(p), InvalidPathError, p);
+    }
+  });
+  it("refuses paths the go command refuses, for every request kind", () => {
+    for (const [p, message] of [
+      ["/example.com/aux/@v/list", /"aux" is a reserved file name on Windows/],
+      ["/example.com/m~1/@latest", /ends in "~" and digits/],
+      ["/example.com/m/v1/@v/v1.0.0.info", /v0 and v1 take no major version suffix/],
+      ["/gopkg.in/foo/@v/list", /must end in a major version \.vN/],
+    ] as const) {
+      assertRefused(() => parseModuleRequest(p), message);
     }
   });
   it("returns undefined for paths of no protocol shape and throws for malformed files", () => {

@@ -45,6 +45,8 @@ describe("checksum database requests", () => {
     "sum.example.com/tile/../../x",
     "sum.example.com/lookup/example.com/Foo@v1.0.0",
     "sum.example.com/lookup/example.com/foo@v1",
+    "sum.example.com/lookup/example.com/aux@v1.0.0",
+    "sum.example.com/lookup/gopkg.in/foo@v1.0.0",
     "sum.example.com/other",
   ]) {
     it(`rejects ${JSON.stringify(bad)}`, () => assert.throws(() => parseSumdbRequest(bad), InvalidPathError));
