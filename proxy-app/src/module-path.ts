@@ -4,6 +4,8 @@
  * on case-insensitive file systems (go.dev/ref/mod#goproxy-protocol).
  */
 
+import { parseVersion } from "./semver";
+
 /** Longest module path we accept; far above any real one, low enough to keep keys short. */
 export const MAX_PATH_LENGTH = 1024;
 /** Longest single path element: a common file-name limit. */
@@ -88,6 +90,32 @@ function pathMajor(path: string): string {
   if (m[1] === "0" || m[1] === "1") throw new InvalidPathError(`module path "${path}" ends in "${m[0]}": v0 and v1 take no major version suffix`);
   if (m[1].startsWith("0")) throw new InvalidPathError(`module path "${path}" ends in "${m[0]}": a major version has no leading zero`);
   return m[0];
+}
+
+/**
+ * Checks that a canonical version can belong to a valid module path, by
+ * module.CheckPathMajor and the go command's rule that "+incompatible" is only
+ * for paths without a major version suffix.
+ */
+export function checkPathMajor(version: string, path: string): void {
+  const parsed = parseVersion(version);
+  if (!parsed) throw new InvalidPathError(`"${version}" is not a semantic version`);
+  const suffix = pathMajor(path);
+  const mismatch = (why: string) => new InvalidPathError(`module path "${path}" does not match version "${version}": ${why}`);
+  const lowMajor = parsed.major === "0" || parsed.major === "1";
+  if (parsed.build === "incompatible") {
+    if (suffix !== "") throw mismatch("+incompatible is only for paths without a major version suffix");
+    if (lowMajor) throw mismatch("+incompatible is only for v2 and above");
+    return;
+  }
+  if (suffix === "") {
+    if (lowMajor) return;
+    throw mismatch(`a path without a major version suffix takes v0, v1 or +incompatible; v${parsed.major} needs /v${parsed.major}`);
+  }
+  const want = suffix.replace(/^[./]/, "").replace(/-unstable$/, "");
+  // Early module tooling gave gopkg.in .v1 packages v0.0.0 pseudo-versions; go.mod files still require them.
+  if (want === "v1" && suffix.startsWith(".") && version.startsWith("v0.0.0-")) return;
+  if (`v${parsed.major}` !== want) throw mismatch(`the path's major version is ${want}`);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { checkModulePath, checkVersionSyntax, decodeCase, encodeCase, InvalidPathError } from "./module-path";
+import { checkModulePath, checkPathMajor, checkVersionSyntax, decodeCase, encodeCase, InvalidPathError } from "./module-path";
 import { isCanonicalModuleVersion } from "./semver";
 
 /** The file kinds of a version, as they end GOPROXY URLs. */
@@ -39,8 +39,11 @@ export function parseModuleRequest(urlPath: string): ModuleRequest | undefined {
   const kind = m[2] as VersionFileKind;
   const version = decodeCase(encodedVersion);
   checkVersionSyntax(version);
-  // .mod and .zip exist only for canonical versions; .info may also resolve a query like a branch name.
-  if (kind !== "info" && !isCanonicalModuleVersion(version)) {
+  // .mod and .zip exist only for canonical versions, which must fit the path's major version;
+  // .info may also resolve a query like a branch name, which only the upstream can judge.
+  if (isCanonicalModuleVersion(version)) {
+    checkPathMajor(version, ref.module);
+  } else if (kind !== "info") {
     throw new InvalidPathError(`"${version}" is not a canonical module version (vMAJOR.MINOR.PATCH[-pre][+incompatible])`);
   }
   return { kind, ...ref, version, encodedVersion: encodeCase(version) };

@@ -1,6 +1,6 @@
 import { Artifact, BadUpstreamContentError, readAll, readThrough } from "./artifact";
 import type { ProxyMetrics } from "./metrics";
-import { checkModulePath, decodeCase, InvalidPathError } from "./module-path";
+import { checkModulePath, checkPathMajor, decodeCase, InvalidPathError } from "./module-path";
 import { ModulePatterns } from "./private-patterns";
 import { isCanonicalModuleVersion } from "./semver";
 import { Storage } from "./storage/storage";
@@ -58,6 +58,7 @@ export function parseSumdbRequest(rest: string): SumdbRequest {
     checkModulePath(module);
     const version = decodeCase(lookup[2]);
     if (!isCanonicalModuleVersion(version)) throw new InvalidPathError(`"${version}" is not a canonical module version`);
+    checkPathMajor(version, module);
     return { name, kind: "lookup", file, module };
   }
   throw new InvalidPathError(`"${file}" is not supported, latest, lookup/<module>@<version> or a tile`);

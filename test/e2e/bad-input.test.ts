@@ -70,15 +70,20 @@ const BAD_REQUESTS: BadRequest[] = [
     ["mod", "zip"].map((ext) => ({ why: `invalid version ${version} (.${ext})`, path: `${GREET}/@v/${version}.${ext}`, expect: [400, 404] })),
   ),
   { why: "unknown file kind", path: `${GREET}/@v/v1.0.0.tar`, expect: [400, 404] },
-  // Paths and versions the go command refuses (module.CheckPath): nothing to ask an upstream about.
+  // Paths and versions the go command refuses (module.CheckPath, CheckPathMajor): nothing to ask an upstream about.
   ...[
     ["a Windows-reserved element", "/example.com/fixture/aux/@v/list"],
     ["a Windows-reserved element with an extension", "/example.com/fixture/con.txt/@latest"],
     ["an element ending in ~ and digits", "/example.com/fixture/greet~1/@v/v1.0.0.info"],
     ["a /v1 suffix", `${GREET}/v1/@v/list`],
     ["a /v02 suffix", `${GREET}/v02/@latest`],
+    ["a /v2 path at v3", `${GREET}/v2/@v/v3.0.0.mod`],
+    ["a path without suffix at v2, without +incompatible", `${GREET}/@v/v2.0.0.zip`],
+    ["a /v2 path at +incompatible", `${GREET}/v2/@v/v2.0.0+incompatible.info`],
     ["gopkg.in without .vN", "/gopkg.in/foo/@v/list"],
+    ["gopkg.in .v3 at v2", "/gopkg.in/yaml.v3/@v/v2.0.0.info"],
     ["a version named like a Windows device", `${GREET}/@v/nul.info`],
+    ["a checksum lookup with a mismatched major", "/sumdb/sum.example.com/lookup/example.com/fixture/greet/v2@v3.0.0"],
     ["a checksum lookup of a Windows-reserved path", "/sumdb/sum.example.com/lookup/example.com/aux@v1.0.0"],
   ].map(([why, path]) => ({ why: `module path or version Go refuses: ${why}`, path, expect: [400, 404] })),
   // Length limits.

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { checkModulePath, checkVersionSyntax, decodeCase, encodeCase, InvalidPathError, MAX_ELEMENT_LENGTH } from "../../proxy-app/src/module-path";
+import {
+  checkModulePath,
+  checkPathMajor,
+  checkVersionSyntax,
+  decodeCase,
+  encodeCase,
+  InvalidPathError,
+  MAX_ELEMENT_LENGTH,
+} from "../../proxy-app/src/module-path";
 import { parseModuleRequest } from "../../proxy-app/src/protocol";
 
 describe("module path case-encoding", () => {
@@ -100,6 +108,47 @@ describe("module path validation", () => {
   }
 });
 
+describe("path and version majors", () => {
+  const good: [path: string, version: string][] = [
+    ["example.com/m", "v0.1.0"],
+    ["example.com/m", "v1.2.3"],
+    ["example.com/m", "v1.0.0-pre.1"],
+    ["example.com/m", "v0.0.0-20200101000000-abcdefabcdef"],
+    ["example.com/m", "v2.0.0+incompatible"],
+    ["example.com/m", "v17.1.0+incompatible"],
+    ["example.com/m/v2", "v2.0.0"],
+    ["example.com/m/v2", "v2.1.0-rc.1"],
+    ["example.com/m/v10", "v10.0.0"],
+    ["gopkg.in/yaml.v3", "v3.0.1"],
+    ["gopkg.in/yaml.v0", "v0.8.0"],
+    ["gopkg.in/user/pkg.v1", "v1.0.0"],
+    ["gopkg.in/yaml.v2-unstable", "v2.0.0"],
+    // Old gopkg.in .v1 pseudo-versions that go.mod files still require.
+    ["gopkg.in/check.v1", "v0.0.0-20161208181325-20d25e280405"],
+  ];
+  for (const [path, version] of good) {
+    it(`accepts ${path} at ${version}`, () => checkPathMajor(version, path));
+  }
+  const bad: [path: string, version: string, message: RegExp][] = [
+    ["example.com/m", "v2.0.0", /"example\.com\/m" does not match version "v2\.0\.0": .*takes v0, v1 or \+incompatible; v2 needs \/v2/],
+    ["example.com/m", "v3.0.0-20200101000000-abcdefabcdef", /v3 needs \/v3/],
+    ["example.com/m", "v1.0.0+incompatible", /\+incompatible is only for v2 and above/],
+    ["example.com/m/v2", "v3.0.0", /"example\.com\/m\/v2" does not match version "v3\.0\.0": the path's major version is v2/],
+    ["example.com/m/v2", "v1.0.0", /the path's major version is v2/],
+    ["example.com/m/v2", "v0.0.0-20200101000000-abcdefabcdef", /the path's major version is v2/],
+    ["example.com/m/v2", "v2.0.0+incompatible", /\+incompatible is only for paths without a major version suffix/],
+    ["gopkg.in/yaml.v3", "v2.0.0", /the path's major version is v3/],
+    ["gopkg.in/yaml.v1", "v0.8.0", /the path's major version is v1/],
+    ["gopkg.in/check.v1", "v0.0.0", /the path's major version is v1/],
+    ["gopkg.in/yaml.v0", "v1.0.0", /the path's major version is v0/],
+    ["gopkg.in/yaml.v2", "v2.0.0+incompatible", /\+incompatible is only for paths without a major version suffix/],
+    ["example.com/m", "1.0.0", /"1\.0\.0" is not a semantic version/],
+  ];
+  for (const [path, version, message] of bad) {
+    it(`refuses ${path} at ${version}`, () => assertRefused(() => checkPathMajor(version, path), message));
+  }
+});
+
 describe("version syntax", () => {
   it("accepts versions and queries", () => {
     for (const v of ["v1.2.3", "v2.0.0+incompatible", "master", "v0.0.0-20200101000000-abcdefabcdef"]) checkVersionSyntax(v);
@@ -136,6 +185,24 @@ describe("protocol path parsing", () => {
       "/example.com/foo/@v/v1.0.0+incompatible.zip",
     ]) {
       assert.throws(() => parseModuleRequest(p), InvalidPathError, p);
+    }
+  });
+  it("checks a canonical version against the path's major version, and leaves .info queries to the upstream", () => {
+    assert.equal(parseModuleRequest("/example.com/m/v2/@v/v2.0.0.mod")?.kind, "mod");
+    assert.equal(parseModuleRequest("/example.com/m/@v/v2.0.0+incompatible.info")?.kind, "info");
+    assert.equal(parseModuleRequest("/gopkg.in/yaml.v3/@v/v3.0.1.zip")?.kind, "zip");
+    assert.equal(parseModuleRequest("/example.com/m/v2/@v/master.info")?.kind, "info");
+    assert.equal(parseModuleRequest("/example.com/m/v2/@v/v3.info")?.kind, "info");
+    for (const [p, message] of [
+      ["/example.com/m/v2/@v/v3.0.0.mod", /the path's major version is v2/],
+      ["/example.com/m/v2/@v/v3.0.0.info", /the path's major version is v2/],
+      ["/example.com/m/@v/v2.0.0.zip", /v2 needs \/v2/],
+      ["/example.com/m/v2/@v/v2.0.0+incompatible.info", /\+incompatible is only for paths without/],
+      ["/gopkg.in/yaml.v3/@v/v2.0.0.mod", /the path's major version is v3/],
+      ["/example.com/m/@v/v1..info", /ends with a dot/],
+      ["/example.com/m/@v/nul.info", /reserved file name on Windows/],
+    ] as const) {
+      assertRefused(() => parseModuleRequest(p), message);
     }
   });
   it("refuses paths the go command refuses, for every request kind", () => {

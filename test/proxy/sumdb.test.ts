@@ -29,6 +29,9 @@ describe("checksum database requests", () => {
       file: "lookup/example.com/!foo@v1.0.0",
       module: "example.com/Foo",
     });
+    for (const lookup of ["example.com/foo/v2@v2.1.0", "example.com/foo@v2.0.0+incompatible", "gopkg.in/yaml.v3@v3.0.1"]) {
+      assert.equal(parseSumdbRequest(`sum.example.com/lookup/${lookup}`).kind, "lookup", lookup);
+    }
     for (const tile of ["tile/8/0/000", "tile/8/1/x123/456", "tile/8/data/000.p/13", "tile/8/0/x001/x234/067.p/255"]) {
       assert.equal(parseSumdbRequest(`sum.example.com/${tile}`).kind, "tile", tile);
     }
@@ -46,6 +49,8 @@ describe("checksum database requests", () => {
     "sum.example.com/lookup/example.com/Foo@v1.0.0",
     "sum.example.com/lookup/example.com/foo@v1",
     "sum.example.com/lookup/example.com/aux@v1.0.0",
+    "sum.example.com/lookup/example.com/foo/v2@v3.0.0",
+    "sum.example.com/lookup/example.com/foo@v2.0.0",
     "sum.example.com/lookup/gopkg.in/foo@v1.0.0",
     "sum.example.com/other",
   ]) {
