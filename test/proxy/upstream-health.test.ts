@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import http from "node:http";
-import { AddressInfo, Server } from "node:net";
+import { AddressInfo, createServer, Server, Socket } from "node:net";
 import { Readable } from "node:stream";
 import { BadUpstreamContentError } from "../../proxy-app/src/artifact";
 import { ProxyMetrics } from "../../proxy-app/src/metrics";
+import { upstreamFromList } from "../../proxy-app/src/upstream/chain";
 import { HealthOptions, HealthTrackedUpstream, UpstreamDownError } from "../../proxy-app/src/upstream/health";
 import { HttpProxyUpstream } from "../../proxy-app/src/upstream/http-proxy";
 import {
@@ -294,7 +295,57 @@ async function listening<S extends Server | http.Server>(server: S): Promise<num
   return (server.address() as AddressInfo).port;
 }
 
+async function read(res: UpstreamResponse): Promise<string> {
+  let s = "";
+  for await (const c of res.body) s += c;
+  return s;
+}
+
 describe("upstream health over loopback", () => {
+  it("pays a black hole's timeout once, then falls through at once", async () => {
+    const holeSockets = new Set<Socket>();
+    // Accepts connections and never writes, as a firewall that drops packets looks to a client.
+    const hole = createServer((socket) => holeSockets.add(socket));
+    const good = http.createServer((_req, res) => res.end("v1.0.0\n"));
+    const timers: NodeJS.Timeout[] = [];
+    try {
+      const holePort = await listening(hole);
+      const goodPort = await listening(good);
+      const metrics = new ProxyMetrics();
+      const chain = upstreamFromList(`http://ci:secret@127.0.0.1:${holePort}/go|http://127.0.0.1:${goodPort}`, {
+        timeoutMs: 300,
+        metrics,
+        // The longest first window (just under 2 s), and timers the test can clear.
+        health: { random: () => 0.99, schedule: (run, ms) => void timers.push(setTimeout(run, ms)) },
+      });
+      assert.equal(await read(await chain.fetch("example.com/m/@v/list")), "v1.0.0\n");
+      assert.equal(holeSockets.size, 1);
+
+      const started = Date.now();
+      for (let i = 0; i < 50; i++) assert.equal(await read(await chain.fetch(`example.com/m${i}/@v/list`)), "v1.0.0\n");
+      const elapsed = Date.now() - started;
+      // Paying the timeout each time would take 15 s.
+      assert.ok(elapsed < 7_500, `50 requests took ${elapsed} ms`);
+      assert.ok(holeSockets.size <= 3, `the black hole saw ${holeSockets.size - 1} connections during the 50 requests`);
+
+      const holeLabel = `127.0.0.1:${holePort}`;
+      const goodLabel = `127.0.0.1:${goodPort}`;
+      assert.equal(await fetches(metrics, holeLabel, "timeout"), 1);
+      assert.equal(await fetches(metrics, holeLabel, "skipped_down"), 50);
+      assert.equal(await fetches(metrics, goodLabel, "ok"), 51);
+      assert.equal(await upGauge(metrics, holeLabel), 0);
+      assert.equal(await upGauge(metrics, goodLabel), 1);
+      const exposed = await metrics.registry.metrics();
+      assert.ok(!exposed.includes("secret") && !exposed.includes("/go"), "a metric label carries the upstream's credentials or path");
+    } finally {
+      timers.forEach(clearTimeout);
+      holeSockets.forEach((s) => s.destroy());
+      await new Promise((resolve) => hole.close(resolve));
+      good.closeAllConnections();
+      await new Promise((resolve) => good.close(resolve));
+    }
+  });
+
   it("probes a down upstream at its base URL with real timers and takes it back", async () => {
     const paths: string[] = [];
     let unavailable = true;
