@@ -9,7 +9,7 @@ export interface HealthOptions {
   initialBackoffMs?: number;
   /** Largest ceiling of a down window. Default 5 min. */
   maxBackoffMs?: number;
-  /** Milliseconds on a clock that only moves forward. Default Date.now. */
+  /** Milliseconds on a clock that never goes back, unlike the wall clock. Default performance.now. */
   now?: () => number;
   /** A number in [0, 1) drawn for each window's jitter. Default Math.random. */
   random?: () => number;
@@ -83,7 +83,7 @@ export class HealthTrackedUpstream implements Upstream {
     this.name = inner.name;
     this.initialBackoffMs = options.initialBackoffMs ?? 2_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => performance.now());
     this.random = options.random ?? Math.random;
     this.schedule = options.schedule ?? ((run, ms) => setTimeout(run, ms).unref());
     metrics.upstreamUp.set({ upstream: host }, 1);
@@ -94,9 +94,8 @@ export class HealthTrackedUpstream implements Upstream {
   }
 
   async fetch(path: string): Promise<UpstreamResponse> {
-    const upstream = this.host;
     if (!this.up) {
-      this.metrics.upstreamFetches.inc({ upstream, result: "skipped_down" });
+      this.metrics.upstreamFetches.inc({ upstream: this.host, result: "skipped_down" });
       const seconds = Math.ceil(Math.max(0, this.retryAt - this.now()) / 1000);
       throw new UpstreamDownError(`upstream ${this.host} is unreachable; retrying in ${seconds}s`);
     }
