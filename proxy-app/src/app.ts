@@ -40,8 +40,8 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   // As in the go command, GONOPROXY defaults to GOPRIVATE.
   const noProxy = new ModulePatterns(config.goNoProxy ?? config.goPrivate ?? "");
   const direct = noProxy.isEmpty() && !listsDirect(config.upstream) ? undefined : await goDirectFromConfig(config, options);
-  const upstream = upstreamFromList(config.upstream, config.upstreamTimeoutMs, direct);
   const metrics = new ProxyMetrics();
+  const upstream = upstreamFromList(config.upstream, { timeoutMs: config.upstreamTimeoutMs, metrics, direct });
   const service = new ModuleService(storage, upstream, metrics, log, direct && { noProxy, upstream: direct });
   const sumdb = new SumdbService(storage, sumdbSettings(config, upstream), metrics, log);
   const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth });

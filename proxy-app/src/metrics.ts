@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /** The proxy's Prometheus metrics, in a registry of its own so several proxies can run in one process. */
 export class ProxyMetrics {
@@ -29,6 +29,28 @@ export class ProxyMetrics {
   readonly stored = new Counter({
     name: "modproxy_zips_stored_total",
     help: "Module zips fetched from an upstream and stored.",
+    registers: [this.registry],
+  });
+
+  readonly upstreamUp = new Gauge({
+    name: "modproxy_upstream_up",
+    help: "1 while an upstream proxy is taken as reachable, 0 while requests skip it until a probe gets an answer.",
+    labelNames: ["upstream"] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamFetches = new Counter({
+    name: "modproxy_upstream_fetches_total",
+    help: "Requests to upstream proxies by result: ok, not_found (404/410), error (unreachable or another status), timeout, skipped_down (not sent: the upstream is down). Health probes are not counted.",
+    labelNames: ["upstream", "result"] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamFetchSeconds = new Histogram({
+    name: "modproxy_upstream_fetch_seconds",
+    help: "Time until an upstream proxy's response headers, or its failure, by upstream.",
+    labelNames: ["upstream"] as const,
+    buckets: [0.01, 0.05, 0.2, 1, 5, 15, 60],
     registers: [this.registry],
   });
 

@@ -1,3 +1,5 @@
+import type { ProxyMetrics } from "../metrics";
+import { HealthOptions, HealthTrackedUpstream } from "./health";
 import { HttpProxyUpstream } from "./http-proxy";
 import { LookupDisabledError, NotFoundError, Upstream, UpstreamResponse } from "./upstream";
 
@@ -80,18 +82,33 @@ export function listsDirect(list: string): boolean {
   return parseUpstreamList(list).some((e) => e.target === "direct");
 }
 
+export interface UpstreamListOptions {
+  /** Bounds every request to a proxy entry. */
+  timeoutMs: number;
+  metrics: ProxyMetrics;
+  /** Answers "direct" entries. */
+  direct?: Upstream;
+  /** Backoff and, for tests, clock and randomness of the proxy entries' health tracking. */
+  health?: HealthOptions;
+}
+
 /**
- * Builds the chain for a GOPROXY-style list; `timeoutMs` applies to every
- * proxy request, `direct` answers "direct" entries.
+ * Builds the chain for a GOPROXY-style list. Each proxy entry is skipped
+ * while it is down (see HealthTrackedUpstream); "direct" and "off" are not
+ * tracked, as neither is a server that can be out of reach as a whole.
  */
-export function upstreamFromList(list: string, timeoutMs: number, direct?: Upstream): UpstreamChain {
+export function upstreamFromList(list: string, options: UpstreamListOptions): UpstreamChain {
   return new UpstreamChain(
-    parseUpstreamList(list).map(({ target, fallThroughOnError }) => {
-      if (target === "direct" && direct === undefined) throw new UpstreamListError(`upstream list "${list}" has "direct" but no direct upstream was given`);
-      return {
-        upstream: target === "off" ? new DisabledUpstream() : target === "direct" ? (direct as Upstream) : new HttpProxyUpstream(target, timeoutMs),
-        fallThroughOnError,
-      };
-    }),
+    parseUpstreamList(list).map(({ target, fallThroughOnError }) => ({ upstream: entryUpstream(list, target, options), fallThroughOnError })),
   );
+}
+
+function entryUpstream(list: string, target: string, { timeoutMs, metrics, direct, health }: UpstreamListOptions): Upstream {
+  if (target === "off") return new DisabledUpstream();
+  if (target === "direct") {
+    if (direct === undefined) throw new UpstreamListError(`upstream list "${list}" has "direct" but no direct upstream was given`);
+    return direct;
+  }
+  // URL.host is host and port: the metrics label carries neither the path nor credentials.
+  return new HealthTrackedUpstream(new HttpProxyUpstream(target, timeoutMs), new URL(target).host, metrics, health);
 }

@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { NotFoundError, Upstream, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "./upstream";
+import { NotFoundError, Upstream, UpstreamConnectionError, UpstreamError, UpstreamResponse, UpstreamStatusError, UpstreamTimeoutError } from "./upstream";
 
 /** How much of an upstream's error body is quoted back to the client. */
 const ERROR_BODY_QUOTE = 200;
@@ -32,14 +32,14 @@ export class HttpProxyUpstream implements Upstream {
         }
         readQuote(res).then((quote) => {
           const why = `${this.name} answered ${status} for ${path}${quote ? `: ${quote}` : ""}`;
-          reject(status === 404 || status === 410 ? new NotFoundError(why, status) : new UpstreamError(why));
+          reject(status === 404 || status === 410 ? new NotFoundError(why, status) : new UpstreamStatusError(why, status));
         }, reject);
       });
       req.on("timeout", () => {
         req.destroy(new UpstreamTimeoutError(`${this.name} did not answer within ${this.timeoutMs} ms for ${path}`));
       });
       req.on("error", (err) => {
-        reject(err instanceof UpstreamError ? err : new UpstreamError(`${this.name} could not be reached for ${path}: ${err.message}`));
+        reject(err instanceof UpstreamError ? err : new UpstreamConnectionError(`${this.name} could not be reached for ${path}: ${err.message}`));
       });
     });
   }

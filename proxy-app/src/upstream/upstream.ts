@@ -34,5 +34,18 @@ export class UpstreamError extends Error {}
 /** The upstream did not answer in time. Only "|" falls through. */
 export class UpstreamTimeoutError extends UpstreamError {}
 
+/** No answer came: the connection could not be made or broke before the response. */
+export class UpstreamConnectionError extends UpstreamError {}
+
+/** The upstream answered with a status that is neither 200 nor 404/410. */
+export class UpstreamStatusError extends UpstreamError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Lookups are switched off ("off" in the list): nothing falls through it. */
 export class LookupDisabledError extends Error {}
