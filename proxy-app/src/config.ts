@@ -17,6 +17,8 @@ export interface ProxyConfig {
   directTimeoutMs?: number;
   /** .netrc-format credentials for version control hosts, used by direct fetches. */
   vcsCredentialsFile?: string;
+  /** PEM CA certificates trusted for upstream HTTPS besides Node's own roots (a TLS-intercepting egress proxy's). */
+  caFile?: string;
   /** Where modules are cached; absent means disk, so callers that only give storageDir keep working. */
   storage?: StorageKind;
   s3Bucket?: string;
@@ -110,6 +112,14 @@ export const SETTINGS: readonly Setting[] = [
     defaultText: "none: version control hosts are reached without credentials",
   },
   {
+    key: "caFile",
+    env: "MODPROXY_CA_FILE",
+    flag: "--ca-file",
+    description:
+      "PEM file of CA certificates trusted for upstream and checksum database HTTPS besides Node's own roots, e.g. a TLS-intercepting egress proxy's CA; read once at start",
+    defaultText: "none: Node's own roots only",
+  },
+  {
     key: "authTokensFile",
     env: "MODPROXY_AUTH_TOKENS_FILE",
     flag: "--auth-tokens-file",
@@ -170,6 +180,7 @@ const schema = z
     upstreamTimeoutMs: z.string().transform(toMilliseconds),
     directTimeoutMs: z.string().transform(toMilliseconds),
     vcsCredentialsFile: z.string().optional(),
+    caFile: z.string().optional(),
     storage: z.enum(STORAGE_KINDS, { error: `must be ${STORAGE_KINDS.map((k) => `"${k}"`).join(" or ")}` }),
     s3Bucket: z
       .string()
@@ -238,11 +249,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof P
     const lines = parsed.error.issues.map((issue) => {
       const s = SETTINGS.find((x) => x.key === issue.path[0])!;
       const value = raw[s.key] === undefined ? "is not set" : `= "${raw[s.key]}"`;
-      return `${s.env} (${s.flag}) ${value}: ${issue.message}`;
+      return `${settingName(s.key)} ${value}: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   return parsed.data;
+}
+
+/** A setting as messages name it: "MODPROXY_CA_FILE (--ca-file)". */
+export function settingName(key: keyof ProxyConfig): string {
+  const s = SETTINGS.find((x) => x.key === key)!;
+  return `${s.env} (${s.flag})`;
 }
 
 function toMilliseconds(value: string, ctx: z.RefinementCtx): number {

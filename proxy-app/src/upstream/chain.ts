@@ -1,4 +1,4 @@
-import { HttpProxyUpstream } from "./http-proxy";
+import { HttpProxyOptions, HttpProxyUpstream } from "./http-proxy";
 import { LookupDisabledError, NotFoundError, Upstream, UpstreamResponse } from "./upstream";
 
 /** One entry of a GOPROXY-style list and how a failure of it is treated. */
@@ -80,16 +80,21 @@ export function listsDirect(list: string): boolean {
   return parseUpstreamList(list).some((e) => e.target === "direct");
 }
 
-/**
- * Builds the chain for a GOPROXY-style list; `timeoutMs` applies to every
- * proxy request, `direct` answers "direct" entries.
- */
-export function upstreamFromList(list: string, timeoutMs: number, direct?: Upstream): UpstreamChain {
+export interface UpstreamListOptions extends HttpProxyOptions {
+  /** Bounds every proxy request (see HttpProxyUpstream). */
+  timeoutMs: number;
+  /** Answers "direct" entries. */
+  direct?: Upstream;
+}
+
+/** Builds the chain for a GOPROXY-style list. */
+export function upstreamFromList(list: string, options: UpstreamListOptions): UpstreamChain {
+  const { timeoutMs, direct, ...http } = options;
   return new UpstreamChain(
     parseUpstreamList(list).map(({ target, fallThroughOnError }) => {
       if (target === "direct" && direct === undefined) throw new UpstreamListError(`upstream list "${list}" has "direct" but no direct upstream was given`);
       return {
-        upstream: target === "off" ? new DisabledUpstream() : target === "direct" ? (direct as Upstream) : new HttpProxyUpstream(target, timeoutMs),
+        upstream: target === "off" ? new DisabledUpstream() : target === "direct" ? (direct as Upstream) : new HttpProxyUpstream(target, timeoutMs, http),
         fallThroughOnError,
       };
     }),

@@ -1,29 +1,37 @@
 import http from "node:http";
-import https from "node:https";
+import { Egress } from "./egress";
 import { NotFoundError, Upstream, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "./upstream";
 
 /** How much of an upstream's error body is quoted back to the client. */
 const ERROR_BODY_QUOTE = 200;
 
+export interface HttpProxyOptions {
+  /** How requests leave: through HTTPS_PROXY/HTTP_PROXY or straight, trusting which CAs; straight with Node's roots when absent. */
+  egress?: Egress;
+}
+
 /** Another GOPROXY-protocol server reached over HTTP(S). */
 export class HttpProxyUpstream implements Upstream {
   readonly name: string;
   private readonly base: URL;
+  private readonly egress: Egress;
 
   /** `timeoutMs` bounds connecting and every idle gap while reading, so a stalled upstream never hangs a client. */
   constructor(
     baseUrl: string,
     private readonly timeoutMs: number,
+    options: HttpProxyOptions = {},
   ) {
     this.base = new URL(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
     this.name = baseUrl;
+    this.egress = options.egress ?? new Egress();
   }
 
   fetch(path: string): Promise<UpstreamResponse> {
     const url = new URL(path, this.base);
-    const client = url.protocol === "https:" ? https : http;
     return new Promise((resolve, reject) => {
-      const req = client.get(url, { timeout: this.timeoutMs, headers: { "user-agent": "modproxy" } }, (res) => {
+      const req = this.egress.get(url, { timeout: this.timeoutMs, headers: { "user-agent": "modproxy" } });
+      req.on("response", (res) => {
         const status = res.statusCode ?? 0;
         if (status === 200) {
           const len = Number(res.headers["content-length"]);
@@ -38,8 +46,10 @@ export class HttpProxyUpstream implements Upstream {
       req.on("timeout", () => {
         req.destroy(new UpstreamTimeoutError(`${this.name} did not answer within ${this.timeoutMs} ms for ${path}`));
       });
-      req.on("error", (err) => {
-        reject(err instanceof UpstreamError ? err : new UpstreamError(`${this.name} could not be reached for ${path}: ${err.message}`));
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        if (err instanceof UpstreamError) reject(err);
+        else if (err.code === "ETIMEDOUT") reject(new UpstreamTimeoutError(`${this.name} could not be reached in time for ${path}: ${err.message}`));
+        else reject(new UpstreamError(`${this.name} could not be reached for ${path}: ${err.message}`));
       });
     });
   }
