@@ -10,6 +10,7 @@ import { ProxyMetrics } from "./metrics";
 import { ModuleService } from "./module-service";
 import { ModulePatterns } from "./private-patterns";
 import { parseGoSumDb, SumdbRoute, SumdbService, SumdbSettings } from "./sumdb";
+import { NetrcFile } from "./netrc";
 import { Egress } from "./upstream/egress";
 import { HttpProxyOptions, HttpProxyUpstream } from "./upstream/http-proxy";
 import { Upstream } from "./upstream/upstream";
@@ -41,9 +42,10 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   const storage = await storageFromConfig(config);
   // As in the go command, GONOPROXY defaults to GOPRIVATE.
   const noProxy = new ModulePatterns(config.goNoProxy ?? config.goPrivate ?? "");
+  const credentials = config.vcsCredentialsFile === undefined ? undefined : await NetrcFile.open(config.vcsCredentialsFile);
   const extraCa = config.caFile === undefined ? undefined : await readCaFile(config.caFile);
   const egress = Egress.fromEnv(process.env, extraCa);
-  const reach: HttpProxyOptions = { egress };
+  const reach: HttpProxyOptions = { egress, credentials };
   const direct = noProxy.isEmpty() && !listsDirect(config.upstream) ? undefined : await goDirectFromConfig(config, options);
   const upstream = upstreamFromList(config.upstream, { timeoutMs: config.upstreamTimeoutMs, direct, ...reach });
   const metrics = new ProxyMetrics();

@@ -15,7 +15,7 @@ export interface ProxyConfig {
   upstreamTimeoutMs: number;
   /** Upper bound on one go command run fetching from version control. */
   directTimeoutMs?: number;
-  /** .netrc-format credentials for version control hosts, used by direct fetches. */
+  /** .netrc-format credentials for version control hosts (direct fetches) and for upstream proxies. */
   vcsCredentialsFile?: string;
   /** PEM CA certificates trusted for upstream HTTPS besides Node's own roots (a TLS-intercepting egress proxy's). */
   caFile?: string;
@@ -108,8 +108,9 @@ export const SETTINGS: readonly Setting[] = [
     key: "vcsCredentialsFile",
     env: "MODPROXY_VCS_CREDENTIALS_FILE",
     flag: "--vcs-credentials-file",
-    description: ".netrc-format file of credentials for version control hosts, used when fetching direct and GONOPROXY modules",
-    defaultText: "none: version control hosts are reached without credentials",
+    description:
+      ".netrc-format file of credentials, re-read when it changes: for version control hosts when fetching direct and GONOPROXY modules, and for upstream proxies and the checksum database (machine = the URL's host, with its port if it has one; sent over HTTPS only)",
+    defaultText: "none: version control hosts and upstreams are reached without credentials",
   },
   {
     key: "caFile",

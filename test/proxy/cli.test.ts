@@ -124,6 +124,6 @@ describe("modproxy command start-up checks of files", () => {
     }
     const r = serve({ GOPRIVATE: "git.example.test" }, ["--vcs-credentials-file", path.join(dir, "no-such-netrc")]);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /cannot read the VCS credentials file .*no-such-netrc/);
+    assert.match(r.stderr, /cannot read the credentials file .*no-such-netrc/);
   });
 });

@@ -1,4 +1,5 @@
 import http from "node:http";
+import { NetrcFile } from "../netrc";
 import { Egress } from "./egress";
 import { NotFoundError, Upstream, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "./upstream";
 
@@ -8,6 +9,8 @@ const ERROR_BODY_QUOTE = 200;
 export interface HttpProxyOptions {
   /** How requests leave: through HTTPS_PROXY/HTTP_PROXY or straight, trusting which CAs; straight with Node's roots when absent. */
   egress?: Egress;
+  /** Basic credentials per upstream host (the machine is the URL's host, with its port if it has one); sent over HTTPS only. */
+  credentials?: NetrcFile;
 }
 
 /** Another GOPROXY-protocol server reached over HTTP(S). */
@@ -15,6 +18,7 @@ export class HttpProxyUpstream implements Upstream {
   readonly name: string;
   private readonly base: URL;
   private readonly egress: Egress;
+  private readonly credentials?: NetrcFile;
 
   /** `timeoutMs` bounds connecting and every idle gap while reading, so a stalled upstream never hangs a client. */
   constructor(
@@ -25,12 +29,17 @@ export class HttpProxyUpstream implements Upstream {
     this.base = new URL(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
     this.name = baseUrl;
     this.egress = options.egress ?? new Egress();
+    this.credentials = options.credentials;
   }
 
-  fetch(path: string): Promise<UpstreamResponse> {
+  async fetch(path: string): Promise<UpstreamResponse> {
     const url = new URL(path, this.base);
+    const headers: http.OutgoingHttpHeaders = { "user-agent": "modproxy" };
+    // As the go command does, credentials never travel in clear text.
+    const login = url.protocol === "https:" ? await this.credentials?.credentialsFor(url.host) : undefined;
+    if (login) headers.authorization = `Basic ${Buffer.from(`${login.login}:${login.password}`).toString("base64")}`;
     return new Promise((resolve, reject) => {
-      const req = this.egress.get(url, { timeout: this.timeoutMs, headers: { "user-agent": "modproxy" } });
+      const req = this.egress.get(url, { timeout: this.timeoutMs, headers });
       req.on("response", (res) => {
         const status = res.statusCode ?? 0;
         if (status === 200) {
