@@ -4,7 +4,8 @@ import { ModulePatterns } from "./private-patterns";
 import { parseGoSumDb } from "./sumdb";
 import { assertSafeKey } from "./storage/storage";
 import { goToolchainDefaultProxy } from "./go-toolchain";
-import { parseUpstreamList } from "./upstream/chain";
+import { withoutUserinfo } from "./redact";
+import { describeUpstreamList, parseUpstreamList } from "./upstream/chain";
 
 export interface ProxyConfig {
   host: string;
@@ -53,6 +54,8 @@ interface Setting {
   default?: string;
   /** How the default is described where it is computed. */
   defaultText?: string;
+  /** How a bad value is echoed in messages; by default without URL userinfo. */
+  show?: (value: string) => string;
 }
 
 /** The single table the parser, `--help` and the README's configuration table are built from. */
@@ -89,6 +92,7 @@ export const SETTINGS: readonly Setting[] = [
     description:
       'upstream proxies in GOPROXY syntax: "," falls through on 404/410, "|" on any error, "off" stops, "direct" fetches from version control with the go command',
     defaultText: "the go command's own default proxy (from the installed toolchain's go.env)",
+    show: describeUpstreamList,
   },
   {
     key: "upstreamTimeoutMs",
@@ -249,7 +253,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof P
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const s = SETTINGS.find((x) => x.key === issue.path[0])!;
-      const value = raw[s.key] === undefined ? "is not set" : `= "${raw[s.key]}"`;
+      const given = raw[s.key];
+      const value = given === undefined ? "is not set" : `= "${(s.show ?? withoutUserinfo)(given)}"`;
       return `${settingName(s.key)} ${value}: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);

@@ -41,6 +41,16 @@ describe("modproxy command", () => {
     assert.equal(spawnSync("test", ["-e", storage]).status, 1);
   });
 
+  it("refuses an upstream URL with credentials without printing them", () => {
+    const r = node(["serve", "--storage-dir", path.join(dir, "never")], { MODPROXY_UPSTREAM: "https://a.example|https://bot:hunter2@b.example/tok" });
+    assert.equal(r.status, 2);
+    assert.match(
+      r.stderr,
+      /upstream list entry 2 \(https:\/\/b\.example\/\.\.\.\) carries credentials in its URL: put them in the netrc file MODPROXY_VCS_CREDENTIALS_FILE/,
+    );
+    assert.doesNotMatch(r.stderr, /hunter2|bot|tok/);
+  });
+
   it("rejects unknown verbs and flags", () => {
     assert.equal(node(["fly"]).status, 2);
     const r = node(["serve", "--colour", "blue"]);
