@@ -1,10 +1,8 @@
 import http from "node:http";
 import { NetrcFile } from "../netrc";
+import { oneLine, QUOTE_LIMIT, withoutUserinfo } from "../redact";
 import { Egress } from "./egress";
 import { NotFoundError, Upstream, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "./upstream";
-
-/** How much of an upstream's error body is quoted back to the client. */
-const ERROR_BODY_QUOTE = 200;
 
 export interface HttpProxyOptions {
   /** How requests leave: through HTTPS_PROXY/HTTP_PROXY or straight, trusting which CAs; straight with Node's roots when absent. */
@@ -13,7 +11,12 @@ export interface HttpProxyOptions {
   credentials?: NetrcFile;
 }
 
-/** Another GOPROXY-protocol server reached over HTTP(S). */
+/**
+ * Another GOPROXY-protocol server reached over HTTP(S). What it says reaches
+ * clients only as "upstream <host>" and, for 404/410, the one-line reason in
+ * Go's "not found: ..." style: its path may hold a token and its error pages
+ * anything, so neither is passed on (the log gets the quote).
+ */
 export class HttpProxyUpstream implements Upstream {
   readonly name: string;
   private readonly base: URL;
@@ -27,7 +30,7 @@ export class HttpProxyUpstream implements Upstream {
     options: HttpProxyOptions = {},
   ) {
     this.base = new URL(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
-    this.name = baseUrl;
+    this.name = this.base.host;
     this.egress = options.egress ?? new Egress();
     this.credentials = options.credentials;
   }
@@ -38,6 +41,7 @@ export class HttpProxyUpstream implements Upstream {
     // As the go command does, credentials never travel in clear text.
     const login = url.protocol === "https:" ? await this.credentials?.credentialsFor(url.host) : undefined;
     if (login) headers.authorization = `Basic ${Buffer.from(`${login.login}:${login.password}`).toString("base64")}`;
+    const upstream = `upstream ${this.name}`;
     return new Promise((resolve, reject) => {
       const req = this.egress.get(url, { timeout: this.timeoutMs, headers });
       req.on("response", (res) => {
@@ -48,30 +52,35 @@ export class HttpProxyUpstream implements Upstream {
           return;
         }
         readQuote(res).then((quote) => {
-          const why = `${this.name} answered ${status} for ${path}${quote ? `: ${quote}` : ""}`;
-          reject(status === 404 || status === 410 ? new NotFoundError(why, status) : new UpstreamError(why));
+          if (status === 404 || status === 410) {
+            const reason = withoutUserinfo(quote).replace(/^not found:\s*/i, "") || path;
+            reject(new NotFoundError(`not found: ${reason} (${upstream})`, status));
+          } else {
+            reject(new UpstreamError(`${upstream} answered ${status} for ${path}`, quote && `it said: ${quote}`));
+          }
         }, reject);
       });
       req.on("timeout", () => {
-        req.destroy(new UpstreamTimeoutError(`${this.name} did not answer within ${this.timeoutMs} ms for ${path}`));
+        req.destroy(new UpstreamTimeoutError(`${upstream} did not answer within ${this.timeoutMs} ms for ${path}`));
       });
       req.on("error", (err: NodeJS.ErrnoException) => {
         if (err instanceof UpstreamError) reject(err);
-        else if (err.code === "ETIMEDOUT") reject(new UpstreamTimeoutError(`${this.name} could not be reached in time for ${path}: ${err.message}`));
-        else reject(new UpstreamError(`${this.name} could not be reached for ${path}: ${err.message}`));
+        else if (err.code === "ETIMEDOUT") reject(new UpstreamTimeoutError(`${upstream} could not be reached in time for ${path}: ${oneLine(err.message)}`));
+        else reject(new UpstreamError(`${upstream} could not be reached for ${path}: ${oneLine(err.message)}`));
       });
     });
   }
 }
 
+/** The start of an error body as one clean line; the rest is drained so the connection can be reused. */
 function readQuote(res: http.IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     let text = "";
     res.setEncoding("utf8");
     res.on("data", (chunk: string) => {
-      if (text.length < ERROR_BODY_QUOTE) text += chunk;
+      if (text.length < QUOTE_LIMIT * 4) text += chunk;
     });
-    res.on("end", () => resolve(text.slice(0, ERROR_BODY_QUOTE).trim()));
-    res.on("error", () => resolve(text.trim()));
+    res.on("end", () => resolve(oneLine(text)));
+    res.on("error", () => resolve(oneLine(text)));
   });
 }
