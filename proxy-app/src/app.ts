@@ -2,14 +2,17 @@ import { promises as fs } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { AddressInfo } from "node:net";
+import { X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
 import { TokenAuthenticator } from "./auth";
-import { ProxyConfig } from "./config";
+import { ProxyConfig, settingName } from "./config";
 import { ProxyMetrics } from "./metrics";
 import { ModuleService } from "./module-service";
 import { ModulePatterns } from "./private-patterns";
 import { parseGoSumDb, SumdbRoute, SumdbService, SumdbSettings } from "./sumdb";
-import { HttpProxyUpstream } from "./upstream/http-proxy";
+import { NetrcFile } from "./netrc";
+import { Egress } from "./upstream/egress";
+import { HttpProxyOptions, HttpProxyUpstream } from "./upstream/http-proxy";
 import { Upstream } from "./upstream/upstream";
 import { createRequestHandler } from "./server";
 import { storageFromConfig } from "./storage/from-config";
@@ -39,11 +42,15 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   const storage = await storageFromConfig(config);
   // As in the go command, GONOPROXY defaults to GOPRIVATE.
   const noProxy = new ModulePatterns(config.goNoProxy ?? config.goPrivate ?? "");
+  const credentials = config.vcsCredentialsFile === undefined ? undefined : await NetrcFile.open(config.vcsCredentialsFile);
+  const extraCa = config.caFile === undefined ? undefined : await readCaFile(config.caFile);
+  const egress = Egress.fromEnv(process.env, extraCa);
+  const reach: HttpProxyOptions = { egress, credentials };
   const direct = noProxy.isEmpty() && !listsDirect(config.upstream) ? undefined : await goDirectFromConfig(config, options);
   const metrics = new ProxyMetrics();
-  const upstream = upstreamFromList(config.upstream, { timeoutMs: config.upstreamTimeoutMs, metrics, direct });
+  const upstream = upstreamFromList(config.upstream, { timeoutMs: config.upstreamTimeoutMs, metrics, direct, ...reach });
   const service = new ModuleService(storage, upstream, metrics, log, direct && { noProxy, upstream: direct });
-  const sumdb = new SumdbService(storage, sumdbSettings(config, upstream), metrics, log);
+  const sumdb = new SumdbService(storage, sumdbSettings(config, upstream, reach), metrics, log);
   const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth });
   const tls = config.tlsCertFile && config.tlsKeyFile ? await readTlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
@@ -57,6 +64,7 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
       resolve();
     });
   }).catch(async (err: unknown) => {
+    egress.close();
     await direct?.close();
     throw err;
   });
@@ -69,7 +77,10 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
-      }).finally(() => direct?.close()),
+      }).finally(() => {
+        egress.close();
+        return direct?.close();
+      }),
   };
 }
 
@@ -85,11 +96,11 @@ function goDirectFromConfig(config: ProxyConfig, options: StartOptions): Promise
 }
 
 /** GOSUMDB with a URL is reached there; any other database through the upstream proxies, as the go command would. */
-function sumdbSettings(config: ProxyConfig, upstream: Upstream): SumdbSettings {
+function sumdbSettings(config: ProxyConfig, upstream: Upstream, reach: HttpProxyOptions): SumdbSettings {
   const named = config.goSumDb === undefined ? undefined : parseGoSumDb(config.goSumDb);
   const viaUpstreams: SumdbRoute = { upstream, pathOf: (name, file) => `sumdb/${name}/${file}`, asksSupported: true };
   const direct: SumdbRoute | undefined = named?.url
-    ? { upstream: new HttpProxyUpstream(named.url, config.upstreamTimeoutMs), pathOf: (_name, file) => file, asksSupported: false }
+    ? { upstream: new HttpProxyUpstream(named.url, config.upstreamTimeoutMs, reach), pathOf: (_name, file) => file, asksSupported: false }
     : undefined;
   return {
     onlyName: named?.name,
@@ -108,6 +119,24 @@ function noSumDbPatterns(config: ProxyConfig): string {
 }
 
 export class TlsFileError extends Error {}
+
+/** The CA file's certificates, checked now so a bad file stops the start rather than failing every fetch. */
+async function readCaFile(file: string): Promise<string> {
+  const fail = (why: string) => new TlsFileError(`${settingName("caFile")} ${file}: ${why}`);
+  const text = await fs.readFile(file, "utf8").catch((err: Error) => {
+    throw fail(`cannot read it: ${err.message}`);
+  });
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (pems.length === 0) throw fail("holds no PEM certificate");
+  for (const [i, pem] of pems.entries()) {
+    try {
+      new X509Certificate(pem);
+    } catch (err) {
+      throw fail(`certificate ${i + 1} is not valid: ${(err as Error).message}`);
+    }
+  }
+  return pems.join("\n");
+}
 
 async function readTlsFiles(certFile: string, keyFile: string): Promise<{ cert: Buffer; key: Buffer }> {
   const read = (file: string, what: string) =>

@@ -3,7 +3,9 @@ import { parseArgs } from "node:util";
 import { startProxy, TlsFileError } from "./app";
 import { TokenFileError } from "./auth";
 import { ConfigError, loadConfig, ProxyConfig, SETTINGS } from "./config";
+import { NetrcFileError } from "./netrc";
 import { UpstreamListError } from "./upstream/chain";
+import { EgressConfigError } from "./upstream/egress";
 import { GoDirectSetupError } from "./upstream/go-direct";
 
 const USAGE = `modproxy: a private Go module proxy
@@ -59,7 +61,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     proxy = await startProxy(config, log);
   } catch (err) {
-    if (err instanceof TokenFileError || err instanceof TlsFileError || err instanceof GoDirectSetupError) {
+    if (
+      err instanceof TokenFileError ||
+      err instanceof TlsFileError ||
+      err instanceof GoDirectSetupError ||
+      err instanceof NetrcFileError ||
+      err instanceof EgressConfigError
+    ) {
       process.stderr.write(`modproxy: ${err.message}\n`);
       return 2;
     }

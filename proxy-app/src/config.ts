@@ -4,7 +4,8 @@ import { ModulePatterns } from "./private-patterns";
 import { parseGoSumDb } from "./sumdb";
 import { assertSafeKey } from "./storage/storage";
 import { goToolchainDefaultProxy } from "./go-toolchain";
-import { parseUpstreamList } from "./upstream/chain";
+import { withoutUserinfo } from "./redact";
+import { describeUpstreamList, parseUpstreamList } from "./upstream/chain";
 
 export interface ProxyConfig {
   host: string;
@@ -15,8 +16,10 @@ export interface ProxyConfig {
   upstreamTimeoutMs: number;
   /** Upper bound on one go command run fetching from version control. */
   directTimeoutMs?: number;
-  /** .netrc-format credentials for version control hosts, used by direct fetches. */
+  /** .netrc-format credentials for version control hosts (direct fetches) and for upstream proxies. */
   vcsCredentialsFile?: string;
+  /** PEM CA certificates trusted for upstream HTTPS besides Node's own roots (a TLS-intercepting egress proxy's). */
+  caFile?: string;
   /** Where modules are cached; absent means disk, so callers that only give storageDir keep working. */
   storage?: StorageKind;
   s3Bucket?: string;
@@ -51,6 +54,8 @@ interface Setting {
   default?: string;
   /** How the default is described where it is computed. */
   defaultText?: string;
+  /** How a bad value is echoed in messages; by default without URL userinfo. */
+  show?: (value: string) => string;
 }
 
 /** The single table the parser, `--help` and the README's configuration table are built from. */
@@ -87,6 +92,7 @@ export const SETTINGS: readonly Setting[] = [
     description:
       'upstream proxies in GOPROXY syntax: "," falls through on 404/410, "|" on any error, "off" stops, "direct" fetches from version control with the go command',
     defaultText: "the go command's own default proxy (from the installed toolchain's go.env)",
+    show: describeUpstreamList,
   },
   {
     key: "upstreamTimeoutMs",
@@ -106,8 +112,17 @@ export const SETTINGS: readonly Setting[] = [
     key: "vcsCredentialsFile",
     env: "MODPROXY_VCS_CREDENTIALS_FILE",
     flag: "--vcs-credentials-file",
-    description: ".netrc-format file of credentials for version control hosts, used when fetching direct and GONOPROXY modules",
-    defaultText: "none: version control hosts are reached without credentials",
+    description:
+      ".netrc-format file of credentials, re-read when it changes: for version control hosts when fetching direct and GONOPROXY modules, and for upstream proxies and the checksum database (machine = the URL's host, with its port if it has one; sent over HTTPS only)",
+    defaultText: "none: version control hosts and upstreams are reached without credentials",
+  },
+  {
+    key: "caFile",
+    env: "MODPROXY_CA_FILE",
+    flag: "--ca-file",
+    description:
+      "PEM file of CA certificates trusted for upstream and checksum database HTTPS besides Node's own roots, e.g. a TLS-intercepting egress proxy's CA; read once at start",
+    defaultText: "none: Node's own roots only",
   },
   {
     key: "authTokensFile",
@@ -170,6 +185,7 @@ const schema = z
     upstreamTimeoutMs: z.string().transform(toMilliseconds),
     directTimeoutMs: z.string().transform(toMilliseconds),
     vcsCredentialsFile: z.string().optional(),
+    caFile: z.string().optional(),
     storage: z.enum(STORAGE_KINDS, { error: `must be ${STORAGE_KINDS.map((k) => `"${k}"`).join(" or ")}` }),
     s3Bucket: z
       .string()
@@ -237,12 +253,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof P
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const s = SETTINGS.find((x) => x.key === issue.path[0])!;
-      const value = raw[s.key] === undefined ? "is not set" : `= "${raw[s.key]}"`;
-      return `${s.env} (${s.flag}) ${value}: ${issue.message}`;
+      const given = raw[s.key];
+      const value = given === undefined ? "is not set" : `= "${(s.show ?? withoutUserinfo)(given)}"`;
+      return `${settingName(s.key)} ${value}: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   return parsed.data;
+}
+
+/** A setting as messages name it: "MODPROXY_CA_FILE (--ca-file)". */
+export function settingName(key: keyof ProxyConfig): string {
+  const s = SETTINGS.find((x) => x.key === key)!;
+  return `${s.env} (${s.flag})`;
 }
 
 function toMilliseconds(value: string, ctx: z.RefinementCtx): number {

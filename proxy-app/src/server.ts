@@ -11,6 +11,7 @@ import { ModuleService } from "./module-service";
 import { parseSumdbRequest, SumdbService } from "./sumdb";
 import { parseModuleRequest, versionFilePath } from "./protocol";
 import { Storage } from "./storage/storage";
+import { UpstreamError } from "./upstream/upstream";
 
 const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
 /** list and @latest move when a version is tagged; a minute keeps shared caches close. */
@@ -118,6 +119,8 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
   } catch (err) {
     const status = statusForError(err);
     if (status === 500) throw err;
+    // Clients get the short message; what the upstream said is for the operator.
+    if (err instanceof UpstreamError && err.detail) deps.log(`${status} for ${rawPath}: ${err.message}; ${err.detail}`);
     res.setHeader("Cache-Control", "no-cache");
     sendText(res, status, `${(err as Error).message}\n`);
   } finally {

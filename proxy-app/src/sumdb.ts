@@ -2,6 +2,7 @@ import { Artifact, BadUpstreamContentError, readAll, readThrough } from "./artif
 import type { ProxyMetrics } from "./metrics";
 import { checkModulePath, checkPathMajor, decodeCase, InvalidPathError } from "./module-path";
 import { ModulePatterns } from "./private-patterns";
+import { withoutUserinfo } from "./redact";
 import { isCanonicalModuleVersion } from "./semver";
 import { Storage } from "./storage/storage";
 import { LookupDisabledError, NotFoundError, Upstream } from "./upstream/upstream";
@@ -35,8 +36,12 @@ export function parseGoSumDb(value: string): { name: string; url?: string } {
   if (extra !== undefined) throw new GoSumDbError('expected "name", "name+key" or "name+key url"');
   const name = db.split("+")[0];
   if (!HOST_NAME.test(name)) throw new GoSumDbError(`"${name}" is not a checksum database name`);
-  if (url !== undefined && !(URL.canParse(url) && ["http:", "https:"].includes(new URL(url).protocol))) {
-    throw new GoSumDbError(`"${url}" is not an http or https URL`);
+  if (url !== undefined) {
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    if (!parsed || !["http:", "https:"].includes(parsed.protocol)) throw new GoSumDbError(`"${withoutUserinfo(url)}" is not an http or https URL`);
+    if (parsed.username !== "" || parsed.password !== "") {
+      throw new GoSumDbError("the URL carries credentials: put them in the netrc file MODPROXY_VCS_CREDENTIALS_FILE");
+    }
   }
   return { name, url };
 }

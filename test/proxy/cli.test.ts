@@ -41,6 +41,16 @@ describe("modproxy command", () => {
     assert.equal(spawnSync("test", ["-e", storage]).status, 1);
   });
 
+  it("refuses an upstream URL with credentials without printing them", () => {
+    const r = node(["serve", "--storage-dir", path.join(dir, "never")], { MODPROXY_UPSTREAM: "https://a.example|https://bot:hunter2@b.example/tok" });
+    assert.equal(r.status, 2);
+    assert.match(
+      r.stderr,
+      /upstream list entry 2 \(https:\/\/b\.example\/\.\.\.\) carries credentials in its URL: put them in the netrc file MODPROXY_VCS_CREDENTIALS_FILE/,
+    );
+    assert.doesNotMatch(r.stderr, /hunter2|bot|tok/);
+  });
+
   it("rejects unknown verbs and flags", () => {
     assert.equal(node(["fly"]).status, 2);
     const r = node(["serve", "--colour", "blue"]);
@@ -124,6 +134,6 @@ describe("modproxy command start-up checks of files", () => {
     }
     const r = serve({ GOPRIVATE: "git.example.test" }, ["--vcs-credentials-file", path.join(dir, "no-such-netrc")]);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /cannot read the VCS credentials file .*no-such-netrc/);
+    assert.match(r.stderr, /cannot read the credentials file .*no-such-netrc/);
   });
 });

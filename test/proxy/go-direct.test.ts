@@ -117,7 +117,7 @@ describe("direct upstream (the go command against a git server)", function () {
     });
     try {
       const before = host.server.requests.length;
-      await assert.rejects(wrong.fetch(`${SECRET}/@v/list`), /direct: .*no secure protocol found/);
+      await assert.rejects(wrong.fetch(`${SECRET}/@v/list`), /not found: .*no secure protocol found.*\(direct\)/);
       const attempts = host.server.requests.slice(before);
       assert.ok(
         attempts.some((r) => r.status === 401 && r.user === "fixture-reader"),

@@ -1,6 +1,7 @@
 import type { ProxyMetrics } from "../metrics";
+import { withoutUserinfo } from "../redact";
 import { HealthOptions, HealthTrackedUpstream } from "./health";
-import { HttpProxyUpstream } from "./http-proxy";
+import { HttpProxyOptions, HttpProxyUpstream } from "./http-proxy";
 import { LookupDisabledError, NotFoundError, Upstream, UpstreamResponse } from "./upstream";
 
 /** One entry of a GOPROXY-style list and how a failure of it is treated. */
@@ -16,7 +17,8 @@ export class UpstreamListError extends Error {}
 /**
  * Parses a list in GOPROXY syntax: entries separated by "," (next entry only
  * after a 404/410) or "|" (next entry after any error). "off" forbids lookups;
- * "direct" fetches from version control.
+ * "direct" fetches from version control. Messages show entries as
+ * describeUpstream does, so a mistyped list never prints a secret.
  */
 export function parseUpstreamList(list: string): UpstreamListEntry[] {
   const entries: UpstreamListEntry[] = [];
@@ -24,27 +26,48 @@ export function parseUpstreamList(list: string): UpstreamListEntry[] {
   for (let i = 0; i < tokens.length; i += 2) {
     const target = tokens[i].trim();
     const sep = tokens[i + 1];
+    const n = i / 2 + 1;
     if (target === "") {
-      throw new UpstreamListError(`upstream list "${list}" has an empty entry`);
+      throw new UpstreamListError(`upstream list has an empty entry (entry ${n})`);
     }
     if (target !== "off" && target !== "direct") {
-      let url: URL;
-      try {
-        url = new URL(target);
-      } catch {
-        throw new UpstreamListError(`upstream list "${list}": "${target}" is not a URL`);
-      }
+      const shown = describeUpstream(target);
+      if (!URL.canParse(target)) throw new UpstreamListError(`upstream list entry ${n}: "${shown}" is not a URL`);
+      const url = new URL(target);
       if (url.protocol !== "https:" && url.protocol !== "http:") {
-        throw new UpstreamListError(`upstream list "${list}": "${target}" must be an http or https URL`);
+        throw new UpstreamListError(`upstream list entry ${n}: "${shown}" must be an http or https URL`);
+      }
+      if (url.username !== "" || url.password !== "") {
+        throw new UpstreamListError(
+          `upstream list entry ${n} (${shown}) carries credentials in its URL: put them in the netrc file MODPROXY_VCS_CREDENTIALS_FILE`,
+        );
       }
       if (url.search || url.hash) {
-        throw new UpstreamListError(`upstream list "${list}": "${target}" must not carry a query or fragment`);
+        throw new UpstreamListError(`upstream list entry ${n}: "${shown}" must not carry a query or fragment`);
       }
     }
     entries.push({ target, fallThroughOnError: sep === "|" });
   }
   if (entries.length === 0) throw new UpstreamListError("upstream list is empty");
   return entries;
+}
+
+/**
+ * An upstream entry as messages show it: scheme and host, with "/..." for
+ * whatever follows (a path may hold a token), never userinfo.
+ */
+export function describeUpstream(target: string): string {
+  const url = URL.canParse(target) ? new URL(target) : undefined;
+  if (url && url.host !== "") return `${url.protocol}//${url.host}${url.pathname === "/" && !url.search && !url.hash ? "" : "/..."}`;
+  return withoutUserinfo(target).replace(/^[^/@]*@/, "");
+}
+
+/** A whole GOPROXY-syntax list as describeUpstream shows its entries, separators kept. */
+export function describeUpstreamList(list: string): string {
+  return list
+    .split(/([,|])/)
+    .map((part, i) => (i % 2 === 1 || ["", "off", "direct"].includes(part.trim()) ? part : describeUpstream(part.trim())))
+    .join("");
 }
 
 class DisabledUpstream implements Upstream {
@@ -82,8 +105,8 @@ export function listsDirect(list: string): boolean {
   return parseUpstreamList(list).some((e) => e.target === "direct");
 }
 
-export interface UpstreamListOptions {
-  /** Bounds every request to a proxy entry. */
+export interface UpstreamListOptions extends HttpProxyOptions {
+  /** Bounds every request to a proxy entry (see HttpProxyUpstream). */
   timeoutMs: number;
   metrics: ProxyMetrics;
   /** Answers "direct" entries. */
@@ -99,16 +122,16 @@ export interface UpstreamListOptions {
  */
 export function upstreamFromList(list: string, options: UpstreamListOptions): UpstreamChain {
   return new UpstreamChain(
-    parseUpstreamList(list).map(({ target, fallThroughOnError }) => ({ upstream: entryUpstream(list, target, options), fallThroughOnError })),
+    parseUpstreamList(list).map(({ target, fallThroughOnError }) => ({ upstream: entryUpstream(target, options), fallThroughOnError })),
   );
 }
 
-function entryUpstream(list: string, target: string, { timeoutMs, metrics, direct, health }: UpstreamListOptions): Upstream {
+function entryUpstream(target: string, { timeoutMs, metrics, direct, health, ...http }: UpstreamListOptions): Upstream {
   if (target === "off") return new DisabledUpstream();
   if (target === "direct") {
-    if (direct === undefined) throw new UpstreamListError(`upstream list "${list}" has "direct" but no direct upstream was given`);
+    if (direct === undefined) throw new UpstreamListError('the upstream list has "direct" but no direct upstream was given');
     return direct;
   }
   // URL.host is host and port: the metrics label carries neither the path nor credentials.
-  return new HealthTrackedUpstream(new HttpProxyUpstream(target, timeoutMs), new URL(target).host, metrics, health);
+  return new HealthTrackedUpstream(new HttpProxyUpstream(target, timeoutMs, http), new URL(target).host, metrics, health);
 }

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { finished, Readable } from "node:stream";
 import { encodeCase } from "../module-path";
 import { parseModuleRequest } from "../protocol";
+import { oneLine, withoutUserinfo } from "../redact";
 import { NotFoundError, Upstream, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "./upstream";
 
 /** Direct fetching cannot work: go or git is missing, or the credentials file cannot be read. */
@@ -243,6 +244,11 @@ export class GoDirectUpstream implements Upstream {
  */
 const NOT_FOUND = /not found|unknown revision|invalid version|no matching versions|no secure protocol found|unrecognized import path/i;
 
+/**
+ * What a failed go run tells the client. Its output can quote git servers and
+ * name clone directories and URLs, so a client sees one clean line of it only
+ * for "not found" (Go's own style); otherwise the log gets it.
+ */
 function goFailure(module: string, output: { stdout: string; stderr: string }): Error {
   // `go mod download -json` reports a failure in its JSON; go list on stderr.
   let message = output.stderr.trim();
@@ -252,9 +258,9 @@ function goFailure(module: string, output: { stdout: string; stderr: string }): 
   } catch {
     // No JSON: stderr says it.
   }
-  message = message.replace(/^go: /, "");
-  const why = `direct: ${message || `go failed for ${module}`}`;
-  return NOT_FOUND.test(message) ? new NotFoundError(why) : new UpstreamError(why);
+  const said = withoutUserinfo(message.replace(/^go: /, ""));
+  if (NOT_FOUND.test(said)) return new NotFoundError(`not found: ${oneLine(said)} (direct)`);
+  return new UpstreamError(`direct: go could not fetch ${module} from version control`, oneLine(said, 2000) || undefined);
 }
 
 function protocolOf(protocolPath: string): NonNullable<ReturnType<typeof parseModuleRequest>> {

@@ -28,8 +28,18 @@ export class NotFoundError extends Error {
   }
 }
 
-/** The upstream failed: bad status, network error. Only "|" falls through. */
-export class UpstreamError extends Error {}
+/**
+ * The upstream failed: bad status, network error. Only "|" falls through.
+ * The message is for clients; `detail` (what the upstream said) only for the log.
+ */
+export class UpstreamError extends Error {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** The upstream did not answer in time. Only "|" falls through. */
 export class UpstreamTimeoutError extends UpstreamError {}
@@ -42,8 +52,9 @@ export class UpstreamStatusError extends UpstreamError {
   constructor(
     message: string,
     readonly status: number,
+    detail?: string,
   ) {
-    super(message);
+    super(message, detail);
   }
 }
 

@@ -1,0 +1,20 @@
+/** How much outside text (an upstream's answer, the go command's complaint) a message carries. */
+export const QUOTE_LIMIT = 200;
+
+/**
+ * Outside text made fit for a one-line message: control and format
+ * characters (newlines, escapes, bidi overrides) become spaces, so a quote
+ * can neither forge further lines of a log nor restyle a terminal.
+ */
+export function oneLine(text: string, max = QUOTE_LIMIT): string {
+  const flat = text
+    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+/** Text with the userinfo of every URL in it removed: "https://user:pass@host/x" becomes "https://host/x". */
+export function withoutUserinfo(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1");
+}
