@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DiskStorage } from "../../proxy-app/src/storage/disk";
-import { describeStorageConformance } from "./conformance";
+import { describeStorageConformance, distinctBodies, readBytes, tricklingStream } from "./conformance";
 
 describeStorageConformance("disk", async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-disk-"));
@@ -30,8 +30,19 @@ describe("DiskStorage specifics", () => {
     assert.deepEqual(await fs.readdir(path.join(root, ".tmp")), []);
   });
 
+  it("lets exactly one of two processes' racing writers create an object", async () => {
+    const root = path.join(dir, "store");
+    const replicas = [await new DiskStorage(root).init(), await new DiskStorage(root).init()];
+    const bodies = distinctBodies(10);
+    const results = await Promise.all(bodies.map((b, i) => replicas[i % 2].write("example.com/m/@v/v1.0.0.zip", tricklingStream(b))));
+    const winners = results.flatMap((r, i) => (r.created ? [i] : []));
+    assert.equal(winners.length, 1);
+    assert.ok((await readBytes(replicas[1], "example.com/m/@v/v1.0.0.zip"))?.equals(bodies[winners[0]]));
+  });
+
   it("does not serve its temp area as objects", async () => {
     const storage = await new DiskStorage(path.join(dir, "store")).init();
     await assert.rejects(storage.read(".tmp/x.part"), /outside/);
+    await assert.rejects(storage.delete(".tmp/x.part"), /outside/);
   });
 });

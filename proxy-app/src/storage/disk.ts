@@ -3,9 +3,9 @@ import { createWriteStream, promises as fs } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { assertSafeKey, InvalidKeyError, ObjectInfo, Storage, StoredObject } from "./storage";
+import { assertSafeKey, InvalidKeyError, ObjectInfo, Storage, StoredObject, WriteResult } from "./storage";
 
-/** Where partial writes live until they are complete; inside the root so rename stays on one file system. */
+/** Where partial writes live until they are complete; inside the root so link and rename stay on one file system. */
 const TEMP_DIR = ".tmp";
 
 /** Stores objects as files under one directory. */
@@ -57,22 +57,49 @@ export class DiskStorage implements Storage {
       await handle.close();
       return undefined;
     }
-    // Stream from the handle already open: a concurrent republish cannot mix two files.
+    // Stream from the handle already open: a concurrent overwrite or delete cannot mix two files.
     return { ...infoOf(st), body: handle.createReadStream() };
   }
 
-  async write(key: string, body: Readable | Buffer): Promise<ObjectInfo> {
+  /**
+   * Writes a temp file, then publishes it with link, which fails on an
+   * existing target (first writer wins without a lock), or with rename,
+   * which replaces it (overwrite). Either makes the whole file appear at once.
+   */
+  async write(key: string, body: Readable | Buffer, opts: { overwrite?: boolean } = {}): Promise<WriteResult> {
     const target = this.resolve(key);
     const temp = path.join(this.root, TEMP_DIR, `${randomBytes(12).toString("hex")}.part`);
     try {
-      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, createWriteStream(temp, { flags: "wx" }));
+      // Synced before publishing: after a crash, a published file must not turn out empty or torn.
+      const out = createWriteStream(temp, { flags: "wx", flush: true });
+      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, out);
+      const size = out.bytesWritten;
       await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.rename(temp, target);
+      if (opts.overwrite) {
+        await fs.rename(temp, target);
+        return { created: true, size };
+      }
+      try {
+        await fs.link(temp, target);
+        return { created: true, size };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      // Deleted since link failed: the write lost to an object that was then purged; our size is the best answer left.
+      return { created: false, size: (await this.stat(key))?.size ?? size };
+    } finally {
+      // After a rename there is nothing left to remove; a temp that cannot be removed is cleared by a later init.
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await fs.unlink(this.resolve(key));
     } catch (err) {
-      await fs.rm(temp, { force: true });
+      if (isMissing(err) || (err as NodeJS.ErrnoException).code === "EISDIR") return;
       throw err;
     }
-    return infoOf(await fs.stat(target));
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -81,7 +108,7 @@ export class DiskStorage implements Storage {
       const entries = await fs.readdir(dir, { withFileTypes: true });
       return entries.filter((e) => e.isFile()).map((e) => e.name);
     } catch (err) {
-      if (isMissing(err) || (err as NodeJS.ErrnoException).code === "ENOTDIR") return [];
+      if (isMissing(err)) return [];
       throw err;
     }
   }
@@ -95,6 +122,8 @@ function infoOf(st: { size: number }): ObjectInfo {
   return { size: st.size };
 }
 
+/** ENOTDIR too: a key below what is a file is no object either. */
 function isMissing(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException).code === "ENOENT";
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
 }
