@@ -7,8 +7,17 @@ import { assertSafeKey, InvalidKeyError, ObjectInfo, Storage, StoredObject, Writ
 
 /** Where partial writes live until they are complete; inside the root so link and rename stay on one file system. */
 const TEMP_DIR = ".tmp";
+/**
+ * Temp files are shared by every process using the directory, so init cannot
+ * tell a crashed writer's leftovers from a live writer's part by name. It goes
+ * by age instead: a live write touches its file at every chunk, and upstream
+ * reads give up after far shorter silences (30 s by default) than this.
+ * Should a write still stall this long, its part is removed under it and
+ * publishing it fails: nothing is stored, nothing half-written is served.
+ */
+const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
 
-/** Stores objects as files under one directory. */
+/** Stores objects as files under one directory, which several processes may share. */
 export class DiskStorage implements Storage {
   readonly root: string;
 
@@ -16,11 +25,17 @@ export class DiskStorage implements Storage {
     this.root = path.resolve(root);
   }
 
-  /** Creates the directory tree and clears leftovers of writes a crash interrupted. */
+  /** Creates the directory tree and removes temp files old enough to be a crashed write's (see TEMP_MAX_AGE_MS). */
   async init(): Promise<this> {
-    await fs.mkdir(this.root, { recursive: true });
-    await fs.rm(path.join(this.root, TEMP_DIR), { recursive: true, force: true });
-    await fs.mkdir(path.join(this.root, TEMP_DIR));
+    const tempDir = path.join(this.root, TEMP_DIR);
+    await fs.mkdir(tempDir, { recursive: true });
+    const cutoff = Date.now() - TEMP_MAX_AGE_MS;
+    for (const name of await fs.readdir(tempDir)) {
+      const file = path.join(tempDir, name);
+      // Another process may publish or sweep the file meanwhile.
+      const st = await fs.stat(file).catch(ignoreMissing);
+      if (st && st.mtimeMs < cutoff) await fs.rm(file, { recursive: true, force: true });
+    }
     return this;
   }
 
@@ -88,7 +103,7 @@ export class DiskStorage implements Storage {
       // Deleted since link failed: the write lost to an object that was then purged; our size is the best answer left.
       return { created: false, size: (await this.stat(key))?.size ?? size };
     } finally {
-      // After a rename there is nothing left to remove; a temp that cannot be removed is cleared by a later init.
+      // After a rename there is nothing left to remove; a temp that cannot be removed is swept by a later init.
       await fs.rm(temp, { force: true }).catch(() => undefined);
     }
   }
@@ -126,4 +141,9 @@ function infoOf(st: { size: number }): ObjectInfo {
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   return code === "ENOENT" || code === "ENOTDIR";
+}
+
+function ignoreMissing(err: unknown): undefined {
+  if (isMissing(err)) return undefined;
+  throw err;
 }
