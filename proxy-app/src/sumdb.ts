@@ -105,7 +105,7 @@ export class SumdbService {
     if (req.kind === "latest") {
       try {
         const body = await this.fetch(req.name, req.file);
-        await this.storage.write(key, body);
+        await this.storage.write(key, body, { overwrite: true });
         return { body, immutable: false };
       } catch (err) {
         const stored = await this.storage.read(key);

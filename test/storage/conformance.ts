@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { Storage } from "../../proxy-app/src/storage/storage";
 
 /** What a backend under test must provide besides the Storage itself. */
@@ -9,22 +10,64 @@ export interface StorageUnderTest {
   cleanup(): Promise<void>;
 }
 
-async function readText(storage: Storage, key: string): Promise<string | undefined> {
+export async function readBytes(storage: Storage, key: string): Promise<Buffer | undefined> {
   const obj = await storage.read(key);
   if (!obj) return undefined;
   const chunks: Buffer[] = [];
   for await (const c of obj.body) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
-/** A stream that yields some bytes and then fails, like an upstream cut off mid-zip. */
-function brokenStream(): Readable {
+async function readText(storage: Storage, key: string): Promise<string | undefined> {
+  return (await readBytes(storage, key))?.toString("utf8");
+}
+
+/** A stream that yields some bytes and then fails with `failure`, like an upstream cut off mid-zip. */
+function brokenStream(failure = new Error("connection reset")): Readable {
   return new Readable({
     read() {
       this.push(Buffer.alloc(64 * 1024, 1));
-      this.destroy(new Error("connection reset"));
+      this.destroy(failure);
     },
   });
+}
+
+/** Streams `bytes` in small chunks, yielding to the event loop between them so concurrent writers interleave. */
+export function tricklingStream(bytes: Buffer, chunk = 16 * 1024): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let at = 0; at < bytes.length; at += chunk) {
+        await nextTurn();
+        yield bytes.subarray(at, at + chunk);
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
+/** Distinct bodies of distinct sizes: any mix of two, or a part of one, equals none of them. */
+export function distinctBodies(count: number): Buffer[] {
+  return Array.from({ length: count }, (_, i) => Buffer.alloc(96 * 1024 + i * 1000, i + 1));
+}
+
+/**
+ * Reads `key` over and over until `done` settles, and returns what each read
+ * found as an index into `bodies`; fails on anything that is not one of them whole.
+ */
+export async function watchWhole(storage: Storage, key: string, bodies: Buffer[], done: Promise<unknown>): Promise<number[]> {
+  let finished = false;
+  void done.finally(() => (finished = true)).catch(() => undefined);
+  const seen: number[] = [];
+  while (!finished) {
+    const got = await readBytes(storage, key);
+    if (got !== undefined) {
+      const index = bodies.findIndex((b) => b.equals(got));
+      assert.notEqual(index, -1, `a reader saw ${got.length} bytes that are no writer's whole body`);
+      seen.push(index);
+    }
+    await nextTurn();
+  }
+  return seen;
 }
 
 /**
@@ -51,8 +94,8 @@ export function describeStorageConformance(backend: string, create: () => Promis
       const a = await storage.write("example.com/!m/@v/v1.0.0.mod", Buffer.from("module example.com/M\n"));
       const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
       const b = await storage.write("example.com/!m/@v/v1.0.0.zip", Readable.from([big.subarray(0, 1000), big.subarray(1000)]));
-      assert.equal(a.size, 21);
-      assert.equal(b.size, big.length);
+      assert.deepEqual(a, { created: true, size: 21 });
+      assert.deepEqual(b, { created: true, size: big.length });
       assert.equal(await readText(storage, "example.com/!m/@v/v1.0.0.mod"), "module example.com/M\n");
       const obj = await storage.read("example.com/!m/@v/v1.0.0.zip");
       assert.ok(obj);
@@ -60,7 +103,7 @@ export function describeStorageConformance(backend: string, create: () => Promis
       for await (const c of obj.body) chunks.push(c as Buffer);
       assert.ok(Buffer.concat(chunks).equals(big));
       assert.equal(obj.size, big.length);
-      assert.deepEqual(await storage.stat("example.com/!m/@v/v1.0.0.mod"), a);
+      assert.deepEqual(await storage.stat("example.com/!m/@v/v1.0.0.mod"), { size: 21 });
     });
 
     it("lists the names directly under a prefix, not deeper ones", async () => {
@@ -71,29 +114,89 @@ export function describeStorageConformance(backend: string, create: () => Promis
       assert.deepEqual((await storage.list("example.com/m/@v/")).sort(), ["v1.0.0.info", "v1.1.0.mod"]);
     });
 
-    it("replaces an object whole", async () => {
-      await storage.write("example.com/m/@v/list-cache", Buffer.from("one"));
-      const second = await storage.write("example.com/m/@v/list-cache", Buffer.from("second"));
-      assert.equal(await readText(storage, "example.com/m/@v/list-cache"), "second");
-      assert.equal(second.size, 6);
+    it("keeps the first object when another is written to its key, consuming the second body", async () => {
+      const key = "example.com/m/@v/v1.0.0.mod";
+      assert.deepEqual(await storage.write(key, Buffer.from("module first\n")), { created: true, size: 13 });
+      assert.deepEqual(await storage.write(key, Buffer.from("module second\n")), { created: false, size: 13 });
+      const late = tricklingStream(Buffer.alloc(200 * 1024, 3));
+      assert.deepEqual(await storage.write(key, late), { created: false, size: 13 });
+      assert.ok(late.readableEnded, "the refused body was read to its end, not left hanging");
+      assert.equal(await readText(storage, key), "module first\n");
     });
 
-    it("stores nothing when the body fails part-way", async () => {
-      await assert.rejects(storage.write("example.com/m/@v/v1.0.0.zip", brokenStream()), /connection reset/);
-      assert.equal(await storage.stat("example.com/m/@v/v1.0.0.zip"), undefined);
-      assert.deepEqual(await storage.list("example.com/m/@v/"), []);
+    it("replaces an object whole with overwrite, and creates one that is absent", async () => {
+      const key = "example.com/m/@v/list";
+      assert.deepEqual(await storage.write(key, Buffer.from("one"), { overwrite: true }), { created: true, size: 3 });
+      assert.deepEqual(await storage.write(key, tricklingStream(Buffer.from("second")), { overwrite: true }), { created: true, size: 6 });
+      assert.equal(await readText(storage, key), "second");
+      assert.deepEqual(await storage.stat(key), { size: 6 });
     });
 
-    it("keeps the old object when a replacement fails part-way", async () => {
-      await storage.write("example.com/m/@v/v1.0.0.zip", Buffer.from("complete"));
-      await assert.rejects(storage.write("example.com/m/@v/v1.0.0.zip", brokenStream()));
-      assert.equal(await readText(storage, "example.com/m/@v/v1.0.0.zip"), "complete");
+    it("lets exactly one of 20 racing writers create the object, and readers see only that body whole", async () => {
+      const key = "example.com/race/@v/v1.0.0.zip";
+      const bodies = distinctBodies(20);
+      const writes = Promise.all(bodies.map((b) => storage.write(key, tricklingStream(b))));
+      const seen = await watchWhole(storage, key, bodies, writes);
+      const results = await writes;
+      const winners = results.flatMap((r, i) => (r.created ? [i] : []));
+      assert.equal(winners.length, 1, `created by ${winners.join(", ") || "none"}`);
+      const [winner] = winners;
+      assert.ok(
+        results.every((r) => r.size === bodies[winner].length),
+        "every writer is told the size of the object that was kept",
+      );
+      assert.ok(
+        seen.every((i) => i === winner),
+        `readers saw bodies ${[...new Set(seen)].join(", ")}, the winner was ${winner}`,
+      );
+      assert.ok((await readBytes(storage, key))?.equals(bodies[winner]));
     });
+
+    it("leaves one racing overwrite's body whole", async () => {
+      const key = "example.com/race/@v/list";
+      const bodies = distinctBodies(20);
+      const writes = Promise.all(bodies.map((b) => storage.write(key, tricklingStream(b), { overwrite: true })));
+      await watchWhole(storage, key, bodies, writes);
+      assert.ok((await writes).every((r) => r.created));
+      const final = await readBytes(storage, key);
+      assert.ok(final && bodies.some((b) => b.equals(final)), "the final object is one writer's whole body");
+    });
+
+    it("deletes an object, ignores deleting an absent one, and lets the key be written anew", async () => {
+      const key = "example.com/m/@v/v1.0.0.zip";
+      await storage.write(key, Buffer.from("bad content"));
+      await storage.write("example.com/m/@v/v1.0.0.mod", Buffer.from("module m\n"));
+      await storage.delete(key);
+      assert.equal(await storage.stat(key), undefined);
+      assert.equal(await storage.read(key), undefined);
+      assert.deepEqual(await storage.list("example.com/m/@v/"), ["v1.0.0.mod"]);
+      await storage.delete(key);
+      await storage.delete("example.com/never/@v/v1.0.0.zip");
+      assert.deepEqual(await storage.write(key, Buffer.from("good")), { created: true, size: 4 });
+      assert.equal(await readText(storage, key), "good");
+    });
+
+    for (const overwrite of [false, true]) {
+      const how = overwrite ? "an overwrite" : "a write";
+      it(`stores nothing when the body of ${how} fails part-way, and rejects with the body's error`, async () => {
+        const failure = new Error("connection reset");
+        await assert.rejects(storage.write("example.com/m/@v/v1.0.0.zip", brokenStream(failure), { overwrite }), (err) => err === failure);
+        assert.equal(await storage.stat("example.com/m/@v/v1.0.0.zip"), undefined);
+        assert.deepEqual(await storage.list("example.com/m/@v/"), []);
+      });
+
+      it(`keeps the existing object when the body of ${how} fails part-way`, async () => {
+        await storage.write("example.com/m/@v/v1.0.0.zip", Buffer.from("complete"));
+        await assert.rejects(storage.write("example.com/m/@v/v1.0.0.zip", brokenStream(), { overwrite }), /connection reset/);
+        assert.equal(await readText(storage, "example.com/m/@v/v1.0.0.zip"), "complete");
+      });
+    }
 
     it("refuses keys that could escape the store", async () => {
       for (const key of ["../x", "a/../../x", "/abs", "a//b", "a/./b", "", "a\\..\\b"]) {
         await assert.rejects(storage.write(key, Buffer.from("x")), /invalid storage key|outside/, key);
         await assert.rejects(storage.read(key), /invalid storage key|outside/, key);
+        await assert.rejects(storage.delete(key), /invalid storage key|outside/, key);
       }
       await assert.rejects(storage.list("../"), /invalid storage key|outside/);
     });

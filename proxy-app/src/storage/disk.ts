@@ -3,12 +3,21 @@ import { createWriteStream, promises as fs } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { assertSafeKey, InvalidKeyError, ObjectInfo, Storage, StoredObject } from "./storage";
+import { assertSafeKey, InvalidKeyError, ObjectInfo, Storage, StoredObject, WriteResult } from "./storage";
 
-/** Where partial writes live until they are complete; inside the root so rename stays on one file system. */
+/** Where partial writes live until they are complete; inside the root so link and rename stay on one file system. */
 const TEMP_DIR = ".tmp";
+/**
+ * Temp files are shared by every process using the directory, so init cannot
+ * tell a crashed writer's leftovers from a live writer's part by name. It goes
+ * by age instead: a live write touches its file at every chunk, and upstream
+ * reads give up after far shorter silences (30 s by default) than this.
+ * Should a write still stall this long, its part is removed under it and
+ * publishing it fails: nothing is stored, nothing half-written is served.
+ */
+const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
 
-/** Stores objects as files under one directory. */
+/** Stores objects as files under one directory, which several processes may share. */
 export class DiskStorage implements Storage {
   readonly root: string;
 
@@ -16,11 +25,17 @@ export class DiskStorage implements Storage {
     this.root = path.resolve(root);
   }
 
-  /** Creates the directory tree and clears leftovers of writes a crash interrupted. */
+  /** Creates the directory tree and removes temp files old enough to be a crashed write's (see TEMP_MAX_AGE_MS). */
   async init(): Promise<this> {
-    await fs.mkdir(this.root, { recursive: true });
-    await fs.rm(path.join(this.root, TEMP_DIR), { recursive: true, force: true });
-    await fs.mkdir(path.join(this.root, TEMP_DIR));
+    const tempDir = path.join(this.root, TEMP_DIR);
+    await fs.mkdir(tempDir, { recursive: true });
+    const cutoff = Date.now() - TEMP_MAX_AGE_MS;
+    for (const name of await fs.readdir(tempDir)) {
+      const file = path.join(tempDir, name);
+      // Another process may publish or sweep the file meanwhile.
+      const st = await fs.stat(file).catch(ignoreMissing);
+      if (st && st.mtimeMs < cutoff) await fs.rm(file, { recursive: true, force: true });
+    }
     return this;
   }
 
@@ -57,22 +72,49 @@ export class DiskStorage implements Storage {
       await handle.close();
       return undefined;
     }
-    // Stream from the handle already open: a concurrent republish cannot mix two files.
+    // Stream from the handle already open: a concurrent overwrite or delete cannot mix two files.
     return { ...infoOf(st), body: handle.createReadStream() };
   }
 
-  async write(key: string, body: Readable | Buffer): Promise<ObjectInfo> {
+  /**
+   * Writes a temp file, then publishes it with link, which fails on an
+   * existing target (first writer wins without a lock), or with rename,
+   * which replaces it (overwrite). Either makes the whole file appear at once.
+   */
+  async write(key: string, body: Readable | Buffer, opts: { overwrite?: boolean } = {}): Promise<WriteResult> {
     const target = this.resolve(key);
     const temp = path.join(this.root, TEMP_DIR, `${randomBytes(12).toString("hex")}.part`);
     try {
-      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, createWriteStream(temp, { flags: "wx" }));
+      // Synced before publishing: after a crash, a published file must not turn out empty or torn.
+      const out = createWriteStream(temp, { flags: "wx", flush: true });
+      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, out);
+      const size = out.bytesWritten;
       await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.rename(temp, target);
+      if (opts.overwrite) {
+        await fs.rename(temp, target);
+        return { created: true, size };
+      }
+      try {
+        await fs.link(temp, target);
+        return { created: true, size };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      // Deleted since link failed: the write lost to an object that was then purged; our size is the best answer left.
+      return { created: false, size: (await this.stat(key))?.size ?? size };
+    } finally {
+      // After a rename there is nothing left to remove; a temp that cannot be removed is swept by a later init.
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await fs.unlink(this.resolve(key));
     } catch (err) {
-      await fs.rm(temp, { force: true });
+      if (isMissing(err) || (err as NodeJS.ErrnoException).code === "EISDIR") return;
       throw err;
     }
-    return infoOf(await fs.stat(target));
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -81,7 +123,7 @@ export class DiskStorage implements Storage {
       const entries = await fs.readdir(dir, { withFileTypes: true });
       return entries.filter((e) => e.isFile()).map((e) => e.name);
     } catch (err) {
-      if (isMissing(err) || (err as NodeJS.ErrnoException).code === "ENOTDIR") return [];
+      if (isMissing(err)) return [];
       throw err;
     }
   }
@@ -95,6 +137,13 @@ function infoOf(st: { size: number }): ObjectInfo {
   return { size: st.size };
 }
 
+/** ENOTDIR too: a key below what is a file is no object either. */
 function isMissing(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException).code === "ENOENT";
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+function ignoreMissing(err: unknown): undefined {
+  if (isMissing(err)) return undefined;
+  throw err;
 }

@@ -1,7 +1,7 @@
-import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, paginateListObjectsV2, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, paginateListObjectsV2, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { Readable } from "node:stream";
-import { assertSafeKey, ObjectInfo, Storage, StoredObject } from "./storage";
+import { assertSafeKey, ObjectInfo, Storage, StoredObject, WriteResult } from "./storage";
 
 export interface S3StorageOptions {
   client: S3Client;
@@ -18,6 +18,8 @@ const PARTS_IN_FLIGHT = 4;
  * Stores objects in one S3 bucket under an optional key prefix. Atomic
  * writes come from S3 itself: a PUT or a completed multipart upload becomes
  * visible whole, and an upload whose body fails is aborted, never completed.
+ * First writer wins by S3's conditional writes: If-None-Match: * on the PUT
+ * or on CompleteMultipartUpload, which S3 refuses with 412 when the key exists.
  */
 export class S3Storage implements Storage {
   readonly bucket: string;
@@ -37,9 +39,14 @@ export class S3Storage implements Storage {
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
+    const size = await this.sizeOf(this.objectKey(key));
+    return size === undefined ? undefined : { size };
+  }
+
+  private async sizeOf(Key: string): Promise<number | undefined> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
-      return { size: head.ContentLength ?? 0 };
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      return head.ContentLength ?? 0;
     } catch (err) {
       if (isAbsent(err)) return undefined;
       throw err;
@@ -57,21 +64,33 @@ export class S3Storage implements Storage {
     }
   }
 
-  async write(key: string, body: Readable | Buffer): Promise<ObjectInfo> {
+  async write(key: string, body: Readable | Buffer, opts: { overwrite?: boolean } = {}): Promise<WriteResult> {
     const Key = this.objectKey(key);
     let size = 0;
     const counted = Buffer.isBuffer(body) ? body : Readable.from(countBytes(body, (n) => (size += n)));
-    // Upload puts a body that fits one part and streams larger ones as a multipart
-    // upload, aborting it (leavePartsOnError false) when the body or a part fails.
+    // Upload puts a body that fits one part and streams larger ones as a multipart upload,
+    // aborting it (leavePartsOnError false) when the body or a part fails. It passes the
+    // params to CompleteMultipartUpload too, so If-None-Match guards both ways of writing.
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key, Body: counted },
+      params: { Bucket: this.bucket, Key, Body: counted, IfNoneMatch: opts.overwrite ? undefined : "*" },
       partSize: PART_SIZE,
       queueSize: PARTS_IN_FLIGHT,
       leavePartsOnError: false,
     });
-    await upload.done();
-    return { size: Buffer.isBuffer(body) ? body.length : size };
+    try {
+      await upload.done();
+      return { created: true, size: Buffer.isBuffer(body) ? body.length : size };
+    } catch (err) {
+      if (statusOf(err) !== 412) throw err;
+      // The whole body was read before S3 refused it. An object deleted since leaves our size as the best answer.
+      return { created: false, size: (await this.sizeOf(Key)) ?? (Buffer.isBuffer(body) ? body.length : size) };
+    }
+  }
+
+  /** S3 answers a delete of an absent key with success, as the interface wants. */
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -99,6 +118,10 @@ async function* countBytes(body: Readable, add: (n: number) => void): AsyncGener
     add(buf.length);
     yield buf;
   }
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 /**

@@ -8,6 +8,11 @@ export interface StoredObject extends ObjectInfo {
   body: Readable;
 }
 
+export interface WriteResult extends ObjectInfo {
+  /** false when an object was already there and was kept (first writer wins) */
+  created: boolean;
+}
+
 /**
  * Where cached module files live. Keys are "/"-separated relative paths made
  * of case-encoded module paths and versions, e.g. "example.com/!foo/@v/v1.0.0.zip";
@@ -20,15 +25,24 @@ export interface Storage {
   /** A stream of the object, or undefined when absent. */
   read(key: string): Promise<StoredObject | undefined>;
   /**
-   * Stores the body under key. Readers see either the previous state or the
-   * whole new object, never a part; if the body errors nothing is stored.
+   * Publishes body under key atomically (readers never see a part). Default: first writer wins — if
+   * an object exists already, the body is consumed/discarded (or the upload aborted), the existing
+   * object is kept and `created` is false. With { overwrite: true } the object is replaced (for the
+   * few mutable objects: cached list answers, the checksum database's latest tree head).
+   * If the body errors, nothing is stored and the promise rejects with the body's error.
+   * `size` is that of the object now under key: the existing one's when `created` is false.
    */
-  write(key: string, body: Readable | Buffer): Promise<ObjectInfo>;
+  write(key: string, body: Readable | Buffer, opts?: { overwrite?: boolean }): Promise<WriteResult>;
+  /** Removes the object; absent is not an error (purging bad content, retention). */
+  delete(key: string): Promise<void>;
   /** Names (not full keys) of the objects directly under a "/"-terminated prefix. */
   list(prefix: string): Promise<string[]>;
   /** Throws when the backend cannot serve requests (for readiness probes). */
   checkReady(): Promise<void>;
 }
+
+/** The backend cannot store or read now (disk full, read-only, permission, S3 unreachable or refusing): the proxy answers 503 with Retry-After. Carries a short reason, never credentials. */
+export class StorageUnavailableError extends Error {}
 
 export class InvalidKeyError extends Error {}
 
