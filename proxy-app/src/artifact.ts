@@ -1,4 +1,5 @@
-import type { Readable } from "node:stream";
+import { createHash } from "node:crypto";
+import { Readable, Transform } from "node:stream";
 import { Storage } from "./storage/storage";
 import { UpstreamError } from "./upstream/upstream";
 
@@ -8,36 +9,155 @@ export interface Artifact {
   size?: number;
   /** Content that never changes (a canonical version's files, a checksum record): cache it for long. */
   immutable: boolean;
+  /** Strong validator from the content's recorded hash; absent where there is none. */
+  etag?: string;
 }
 
 /** An upstream answered with something that is not what the protocol says. */
 export class BadUpstreamContentError extends UpstreamError {}
 
+/**
+ * A fetched file failed a check (zip rules, hashes, the checksum database):
+ * nothing was stored and the client's download was cut. `check` labels the
+ * metric; the message says what was wrong in words a user can act on.
+ */
+export class VerificationError extends BadUpstreamContentError {
+  constructor(
+    readonly check: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How a stored version file was vouched for. */
+export type ChecksumStatus =
+  /** Its hash equals the checksum database's record (`db` names it). */
+  | "verified"
+  /** MODPROXY_VERIFY=when-available and the database could not be asked: structural checks only, verified later. */
+  | "unverified"
+  /** GONOSUMDB/GONOPROXY, or a file the database has no hash for (.info): structural checks only. */
+  | "not-looked-up";
+
+/** What the proxy recorded of a stored file when it published it, kept beside it as "<key>.meta". */
+export interface ArtifactRecord {
+  /** Hex SHA-256 of the stored bytes: what reads are checked against. */
+  sha256: string;
+  size: number;
+  /** The go.sum hash: a zip's, or a .mod's "/go.mod" hash. */
+  h1?: string;
+  /** For a zip: the go.sum hash of the go.mod inside it, to hold a later .mod to it. */
+  goModH1?: string;
+  checksum: ChecksumStatus;
+  db?: string;
+}
+
 /** Reads a whole body into memory, refusing more than `limit` bytes; a broken-off body is an upstream failure. */
-export async function readAll(stream: Readable, limit: number, what: string): Promise<Buffer> {
+export async function readAll(stream: Readable, limit: number, what: string, onLimit?: () => Error): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of stream) {
       size += (chunk as Buffer).length;
-      if (size > limit) throw new BadUpstreamContentError(`${what} is larger than ${limit} bytes`);
+      if (size > limit) throw onLimit?.() ?? new BadUpstreamContentError(`${what} is larger than ${limit} bytes`);
       chunks.push(chunk as Buffer);
     }
   } catch (err) {
     stream.destroy();
-    throw err instanceof UpstreamError ? err : new UpstreamError(`${what} broke off: ${(err as Error).message}`);
+    throw err instanceof UpstreamError ? err : new UpstreamError(`${what} broke off`);
   }
   return Buffer.concat(chunks);
 }
 
+export function sha256Hex(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** Files up to this size are read whole and checked before a byte is sent; larger ones are checked as they stream. */
+const SMALL_FILE = 1024 * 1024;
+
+export type StoredArtifact =
+  | { state: "ok"; artifact: Artifact; record: ArtifactRecord }
+  /** Stored without a record (an older proxy, or a publisher that died before writing it): to be fetched and checked again. */
+  | { state: "unrecorded"; artifact: Artifact }
+  | { state: "missing" };
+
 /**
- * Serves an immutable object from storage, or fetches it (the fetcher checks
- * what it got), stores it and serves it. `hit` says which happened.
+ * Version files in storage with the record of how each was checked. Reads
+ * hold the bytes to the recorded hash, so a file altered in storage is
+ * refused (as missing) instead of served.
  */
-export async function readThrough(storage: Storage, key: string, fetch: () => Promise<Buffer>): Promise<{ artifact: Artifact; hit: boolean }> {
-  const stored = await storage.read(key);
-  if (stored) return { artifact: { ...stored, immutable: true }, hit: true };
-  const body = await fetch();
-  await storage.write(key, body);
-  return { artifact: { body, size: body.length, immutable: true }, hit: false };
+export class ArtifactStore {
+  constructor(
+    readonly storage: Storage,
+    private readonly onCorrupt: (key: string) => void = () => {},
+  ) {}
+
+  async record(key: string): Promise<ArtifactRecord | undefined> {
+    const meta = await this.storage.read(`${key}.meta`);
+    if (!meta) return undefined;
+    try {
+      const parsed = JSON.parse((await readAll(meta.body, 64 * 1024, `record of ${key}`)).toString("utf8")) as ArtifactRecord;
+      return typeof parsed.sha256 === "string" && typeof parsed.size === "number" ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async get(key: string): Promise<StoredArtifact> {
+    const [obj, record] = await Promise.all([this.storage.read(key), this.record(key)]);
+    if (!obj) return { state: "missing" };
+    if (!record) return { state: "unrecorded", artifact: { body: obj.body, size: obj.size, immutable: true } };
+    const etag = `"${record.h1 ?? record.sha256}"`;
+    if (obj.size !== record.size) {
+      obj.body.destroy();
+      this.onCorrupt(key);
+      return { state: "missing" };
+    }
+    if (obj.size <= SMALL_FILE) {
+      const body = await readAll(obj.body, SMALL_FILE, `stored ${key}`);
+      if (sha256Hex(body) !== record.sha256) {
+        this.onCorrupt(key);
+        return { state: "missing" };
+      }
+      return { state: "ok", artifact: { body, size: body.length, immutable: true, etag }, record };
+    }
+    const checked = obj.body.pipe(holdUntilHashMatches(record.sha256, () => this.onCorrupt(key)));
+    obj.body.on("error", (err) => checked.destroy(err));
+    return { state: "ok", artifact: { body: checked, size: obj.size, immutable: true, etag }, record };
+  }
+
+  /** Publishes a checked file and then its record; a file someone else published first is kept, with their record. */
+  async put(key: string, body: Readable | Buffer, record: ArtifactRecord, opts: { overwrite?: boolean } = {}): Promise<boolean> {
+    const { created } = await this.storage.write(key, body, opts);
+    if (created) await this.storage.write(`${key}.meta`, Buffer.from(JSON.stringify(record) + "\n"), { overwrite: true });
+    return created;
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.storage.delete(`${key}.meta`);
+    await this.storage.delete(key);
+  }
+}
+
+/** Passes bytes on, keeping the last chunk back until the whole stream hashed to `sha256`; fails the stream otherwise. */
+function holdUntilHashMatches(sha256: string, onMismatch: () => void): Transform {
+  const hash = createHash("sha256");
+  let held: Buffer | undefined;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      const previous = held;
+      held = chunk;
+      done(null, previous);
+    },
+    flush(done) {
+      if (hash.digest("hex") !== sha256) {
+        onMismatch();
+        done(new Error("stored file does not match its recorded hash"));
+        return;
+      }
+      done(null, held);
+    },
+  });
 }
