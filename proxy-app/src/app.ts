@@ -5,7 +5,10 @@ import { AddressInfo } from "node:net";
 import { X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
 import { TokenAuthenticator } from "./auth";
-import { ProxyConfig, settingName } from "./config";
+import { AnswerCache } from "./answer-cache";
+import { ArtifactStore } from "./artifact";
+import { defaultOf, ProxyConfig, settingName } from "./config";
+import { VerifyingFetcher, withSingleFlight } from "./fetcher";
 import { ProxyMetrics } from "./metrics";
 import { ModuleService } from "./module-service";
 import { ModulePatterns } from "./private-patterns";
@@ -49,8 +52,41 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   const direct = noProxy.isEmpty() && !listsDirect(config.upstream) ? undefined : await goDirectFromConfig(config, options);
   const metrics = new ProxyMetrics();
   const upstream = upstreamFromList(config.upstream, { timeoutMs: config.upstreamTimeoutMs, metrics, direct, ...reach });
-  const service = new ModuleService(storage, upstream, metrics, log, direct && { noProxy, upstream: direct });
+  const privateRoute = direct && { noProxy, upstream: direct };
   const sumdb = new SumdbService(storage, sumdbSettings(config, upstream, reach), metrics, log);
+  const artifacts = new ArtifactStore(storage, (key) => {
+    metrics.verificationFailures.inc({ check: "stored" });
+    log(`stored ${key} does not match its recorded hash: fetching it again`);
+  });
+  const mode = config.verify ?? defaultOf("verify");
+  metrics.verifyMode.set({ mode }, 1);
+  const verifying = new VerifyingFetcher({
+    artifacts,
+    upstream,
+    privateRoute,
+    sums: sumdb,
+    mode,
+    limits: { deadlineMs: config.fetchDeadlineMs ?? defaultOf("fetchDeadlineMs"), maxFetches: config.maxFetches ?? defaultOf("maxFetches") },
+    spoolDir: config.spoolDir,
+    metrics,
+    log,
+  });
+  const answers = new AnswerCache({
+    storage,
+    ttlMs: config.listTtlMs ?? defaultOf("listTtlMs"),
+    notFoundTtlMs: config.notFoundTtlMs ?? defaultOf("notFoundTtlMs"),
+    log,
+  });
+  const service = new ModuleService({
+    artifacts,
+    fetcher: withSingleFlight(verifying),
+    answers,
+    upstream,
+    privateRoute,
+    metrics,
+    log,
+    onUnverified: (req) => verifying.noteUnverified(req),
+  });
   const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth });
   const tls = config.tlsCertFile && config.tlsKeyFile ? await readTlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
@@ -65,6 +101,7 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
     });
   }).catch(async (err: unknown) => {
     egress.close();
+    verifying.close();
     await direct?.close();
     throw err;
   });
@@ -79,6 +116,7 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
         server.closeIdleConnections();
       }).finally(() => {
         egress.close();
+        verifying.close();
         return direct?.close();
       }),
   };
@@ -98,12 +136,14 @@ function goDirectFromConfig(config: ProxyConfig, options: StartOptions): Promise
 /** GOSUMDB with a URL is reached there; any other database through the upstream proxies, as the go command would. */
 function sumdbSettings(config: ProxyConfig, upstream: Upstream, reach: HttpProxyOptions): SumdbSettings {
   const named = config.goSumDb === undefined ? undefined : parseGoSumDb(config.goSumDb);
+  const main = named ?? parseGoSumDb("sum.golang.org");
   const viaUpstreams: SumdbRoute = { upstream, pathOf: (name, file) => `sumdb/${name}/${file}`, asksSupported: true };
   const direct: SumdbRoute | undefined = named?.url
     ? { upstream: new HttpProxyUpstream(named.url, config.upstreamTimeoutMs, reach), pathOf: (_name, file) => file, asksSupported: false }
     : undefined;
   return {
-    onlyName: named?.name,
+    main,
+    onlyMain: named !== undefined,
     route: (name) => (direct && name === named?.name ? direct : viaUpstreams),
     noSumDb: new ModulePatterns(noSumDbPatterns(config)),
   };

@@ -39,7 +39,22 @@ export interface ProxyConfig {
   /** PEM certificate chain and key to serve HTTPS; absent means HTTP (TLS ends at a load balancer). */
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** Whether a version needs the checksum database's word before it is served and stored; absent means "require". */
+  verify?: VerifyMode;
+  /** Upper bound on one whole upstream fetch, however steadily the bytes come; absent means 10 minutes. */
+  fetchDeadlineMs?: number;
+  /** Upstream fetches under way at once, across all clients; absent means 64. */
+  maxFetches?: number;
+  /** How long a list or @latest answer is fresh; absent means one minute. */
+  listTtlMs?: number;
+  /** How long a 404/410 answer is remembered; absent means 30 seconds. */
+  notFoundTtlMs?: number;
+  /** Local directory where fetches are spooled while they are checked; absent means the system's temporary directory. */
+  spoolDir?: string;
 }
+
+export const VERIFY_MODES = ["require", "when-available"] as const;
+export type VerifyMode = (typeof VERIFY_MODES)[number];
 
 export const STORAGE_KINDS = ["disk", "s3"] as const;
 export type StorageKind = (typeof STORAGE_KINDS)[number];
@@ -163,6 +178,50 @@ export const SETTINGS: readonly Setting[] = [
     defaultText: "none: plain HTTP, for TLS ending at a load balancer",
   },
   { key: "tlsKeyFile", env: "MODPROXY_TLS_KEY_FILE", flag: "--tls-key-file", description: "PEM private key of that certificate", defaultText: "none" },
+  {
+    key: "verify",
+    env: "MODPROXY_VERIFY",
+    flag: "--verify",
+    description:
+      'checksum-database verification of modules not in GONOSUMDB: "require" serves and stores nothing the database has not vouched for; "when-available" serves and stores a version that passed the structural checks marked unverified while the database cannot be reached, verifies it once it can and purges it on a mismatch',
+    default: "require",
+  },
+  {
+    key: "fetchDeadlineMs",
+    env: "MODPROXY_FETCH_DEADLINE",
+    flag: "--fetch-deadline",
+    description: "upper bound on one whole upstream fetch, however steadily the bytes come (Go duration)",
+    default: "10m",
+  },
+  {
+    key: "maxFetches",
+    env: "MODPROXY_MAX_FETCHES",
+    flag: "--max-fetches",
+    description: "upstream fetches under way at once; further ones wait their turn",
+    default: "64",
+  },
+  {
+    key: "listTtlMs",
+    env: "MODPROXY_LIST_TTL",
+    flag: "--list-ttl",
+    description:
+      "how long a stored list or @latest answer is fresh; after that it is revalidated, and served while that runs or when the upstream fails (Go duration)",
+    default: "1m",
+  },
+  {
+    key: "notFoundTtlMs",
+    env: "MODPROXY_NOT_FOUND_TTL",
+    flag: "--not-found-ttl",
+    description: "how long an upstream's 404/410 is remembered, so the go command's probes of parent paths are answered at once (Go duration)",
+    default: "30s",
+  },
+  {
+    key: "spoolDir",
+    env: "MODPROXY_SPOOL_DIR",
+    flag: "--spool-dir",
+    description: "local directory where a fetched file waits while it is checked, before it is stored",
+    defaultText: "the system's temporary directory",
+  },
 ];
 
 export class ConfigError extends Error {}
@@ -223,6 +282,12 @@ const schema = z
       .optional(),
     tlsCertFile: z.string().optional(),
     tlsKeyFile: z.string().optional(),
+    verify: z.enum(VERIFY_MODES, { error: `must be ${VERIFY_MODES.map((k) => `"${k}"`).join(" or ")}` }),
+    fetchDeadlineMs: z.string().transform(toMilliseconds),
+    maxFetches: z.string().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(1, "must be at least 1")),
+    listTtlMs: z.string().transform(toMilliseconds),
+    notFoundTtlMs: z.string().transform(toMilliseconds),
+    spoolDir: z.string().min(1, "must not be empty").optional(),
     s3Endpoint: z
       .string()
       .refine((u) => URL.canParse(u) && ["http:", "https:"].includes(new URL(u).protocol), "must be an http:// or https:// URL")
@@ -266,6 +331,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof P
 export function settingName(key: keyof ProxyConfig): string {
   const s = SETTINGS.find((x) => x.key === key)!;
   return `${s.env} (${s.flag})`;
+}
+
+/** A setting's default as the parser reads it, for callers that build a ProxyConfig themselves. */
+export function defaultOf<K extends keyof ProxyConfig>(key: K): NonNullable<ProxyConfig[K]> {
+  const setting = SETTINGS.find((s) => s.key === key);
+  if (setting?.default === undefined) throw new Error(`setting ${key} has no fixed default`);
+  return schema.shape[key].parse(setting.default) as NonNullable<ProxyConfig[K]>;
 }
 
 function toMilliseconds(value: string, ctx: z.RefinementCtx): number {

@@ -27,8 +27,42 @@ export class ProxyMetrics {
   });
 
   readonly stored = new Counter({
-    name: "modproxy_zips_stored_total",
-    help: "Module zips fetched from an upstream and stored.",
+    name: "modproxy_files_stored_total",
+    help: "Version files fetched, checked and stored, by kind and checksum status (verified, unverified, not-looked-up).",
+    labelNames: ["kind", "checksum"] as const,
+    registers: [this.registry],
+  });
+
+  readonly verificationFailures = new Counter({
+    name: "modproxy_verification_failures_total",
+    help: "Fetched files refused by a check (size, zip, info, mod-zip, checksum, sumdb): nothing of them was stored or served whole.",
+    labelNames: ["check"] as const,
+    registers: [this.registry],
+  });
+
+  readonly purged = new Counter({
+    name: "modproxy_unverified_purged_total",
+    help: "Versions stored unverified (MODPROXY_VERIFY=when-available) that the checksum database later contradicted, and that were removed.",
+    registers: [this.registry],
+  });
+
+  readonly unverified = new Gauge({
+    name: "modproxy_unverified_versions",
+    help: "Version files stored unverified and waiting for the checksum database.",
+    registers: [this.registry],
+  });
+
+  readonly verifyMode = new Gauge({
+    name: "modproxy_verify_mode",
+    help: "1 for the MODPROXY_VERIFY mode in force.",
+    labelNames: ["mode"] as const,
+    registers: [this.registry],
+  });
+
+  readonly storageFailures = new Counter({
+    name: "modproxy_storage_failures_total",
+    help: "Storage operations that failed (disk full or read-only, S3 refusing), by operation.",
+    labelNames: ["op"] as const,
     registers: [this.registry],
   });
 

@@ -1,110 +1,148 @@
-import { PassThrough, Transform } from "node:stream";
-import { ModuleRequest, VersionFileRequest, versionFilePath } from "./protocol";
-import { decodeCase, encodeCase } from "./module-path";
-import { isCanonicalModuleVersion, isPseudoVersion, isValidVersion, latestVersion, compareVersions } from "./semver";
-import { Storage } from "./storage/storage";
-import { ModulePatterns } from "./private-patterns";
-import { LookupDisabledError, NotFoundError, Upstream, UpstreamResponse } from "./upstream/upstream";
-import { Artifact, BadUpstreamContentError, readAll, readThrough } from "./artifact";
+import type { Readable } from "node:stream";
+import { AnswerCache } from "./answer-cache";
+import { Artifact, ArtifactStore, BadUpstreamContentError, readAll } from "./artifact";
+import { Fetcher, infoVersion } from "./fetcher";
 import type { ProxyMetrics } from "./metrics";
+import { decodeCase, encodeCase } from "./module-path";
+import { ModulePatterns } from "./private-patterns";
+import { ModuleRequest, VersionFileRequest, versionFilePath } from "./protocol";
+import { compareVersions, isCanonicalModuleVersion, isPseudoVersion, isValidVersion, latestVersion } from "./semver";
+import { SpoolClosedError } from "./spool";
+import { LookupDisabledError, NotFoundError, Upstream, UpstreamError } from "./upstream/upstream";
 
-/** Caps on bodies read into memory; zips are streamed and have no cap here. */
-const MAX_METADATA_BYTES: Record<"info" | "mod" | "list", number> = {
-  info: 64 * 1024,
-  list: 16 * 1024 * 1024,
-  mod: 16 * 1024 * 1024,
-};
+/** Caps on the moving answers read into memory. */
+const MAX_LIST = 16 * 1024 * 1024;
+const MAX_INFO = 64 * 1024;
+/** Zips up to this size are checked whole before the response starts; larger ones stream while they are checked. */
+const CHECK_BEFORE_ANSWER = 8 * 1024 * 1024;
+
+export interface ModuleServiceOptions {
+  artifacts: ArtifactStore;
+  /** The way version files get in: fetched, checked and stored (with de-duplication composed around it). */
+  fetcher: Fetcher;
+  /** list and @latest answers, kept with a TTL and served stale when upstreams fail. */
+  answers: AnswerCache;
+  /** The upstream chain, for list, @latest and queries. */
+  upstream: Upstream;
+  /** Modules that must never reach an upstream proxy (GONOPROXY), and where they come from instead. */
+  privateRoute?: { noProxy: ModulePatterns; upstream: Upstream };
+  metrics: ProxyMetrics;
+  log?: (msg: string) => void;
+  /** Called for a stored version found still unverified, to verify it in the background. */
+  onUnverified?: (req: VersionFileRequest) => void;
+}
 
 /**
- * The proxy's logic: serve from storage, else from the upstream chain while
- * storing, and keep answering from storage when upstreams fail.
+ * The proxy's logic: serve from storage, else have the fetcher get the file
+ * checked and stored; answer list and @latest from a cache that keeps
+ * answering when upstreams fail.
  */
 export class ModuleService {
-  constructor(
-    private readonly storage: Storage,
-    private readonly upstream: Upstream,
-    private readonly metrics: ProxyMetrics,
-    private readonly log: (msg: string) => void = () => {},
-    /**
-     * Modules that must never reach an upstream proxy (GONOPROXY), as their
-     * paths would leak private names, and where they come from instead.
-     */
-    private readonly privateRoute?: { noProxy: ModulePatterns; upstream: Upstream },
-  ) {}
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly o: ModuleServiceOptions) {
+    this.log = o.log ?? (() => {});
+  }
 
   async versionFile(req: VersionFileRequest): Promise<Artifact> {
-    const key = versionFilePath(req.encodedModule, req.encodedVersion, req.kind);
     if (!isCanonicalModuleVersion(req.version)) {
       // A query such as a branch name: its answer moves, so it is neither cached nor stored.
-      const body = await this.fetchSmall(req, key, "info");
-      parseInfo(body, key);
-      this.metrics.cache.inc({ kind: req.kind, result: "bypass" });
+      const body = await this.fetchSmall(req, versionFilePath(req.encodedModule, req.encodedVersion, "info"), MAX_INFO);
+      checkInfo(body);
+      this.o.metrics.cache.inc({ kind: req.kind, result: "bypass" });
       return { body, immutable: false };
     }
-    if (req.kind === "zip") {
-      const stored = await this.storage.read(key);
-      this.metrics.cache.inc({ kind: req.kind, result: stored ? "hit" : "miss" });
-      return stored ? { ...stored, immutable: true } : this.fetchAndStoreZip(req, key);
+    const key = versionFilePath(req.encodedModule, req.encodedVersion, req.kind);
+    const stored = await this.o.artifacts.get(key);
+    if (stored.state === "ok") {
+      this.o.metrics.cache.inc({ kind: req.kind, result: "hit" });
+      if (stored.record.checksum === "unverified") this.o.onUnverified?.(req);
+      return stored.artifact;
     }
-    const kind = req.kind;
-    const { artifact, hit } = await readThrough(this.storage, key, async () => {
-      const body = await this.fetchSmall(req, key, kind);
-      if (kind === "info") {
-        const info = parseInfo(body, key);
-        if (info.Version !== req.version) {
-          throw new BadUpstreamContentError(`upstream .info for ${req.version} names version ${info.Version}`);
-        }
+    try {
+      const fetched = await this.o.fetcher.fetch(req, { replace: stored.state === "unrecorded" });
+      let body: Readable | Buffer;
+      try {
+        body = fetched.open();
+      } catch (err) {
+        // The shared fetch finished between joining it and reading it: it is in storage now.
+        if (!(err instanceof SpoolClosedError)) throw err;
+        const now = await this.o.artifacts.get(key);
+        if (now.state !== "ok") throw new UpstreamError(`${req.module}@${req.version}: fetched but no longer readable`);
+        return now.artifact;
       }
-      return body;
-    });
-    this.metrics.cache.inc({ kind, result: hit ? "hit" : "miss" });
-    return artifact;
+      // A small zip is checked before the answer starts, so a refusal reaches the client as a 502 with its reason
+      // rather than as a download cut short.
+      if (fetched.size !== undefined && fetched.size <= CHECK_BEFORE_ANSWER) {
+        await fetched.done.catch((err: unknown) => {
+          discard({ body, immutable: true });
+          throw err;
+        });
+      }
+      this.o.metrics.cache.inc({ kind: req.kind, result: "miss" });
+      if (stored.state === "unrecorded") discard(stored.artifact);
+      return { body, size: fetched.size, immutable: true, etag: fetched.etag };
+    } catch (err) {
+      // A copy stored before files were checked still serves when the upstream cannot give a checked one.
+      if (stored.state === "unrecorded" && err instanceof UpstreamError && !(err instanceof BadUpstreamContentError)) {
+        this.o.metrics.cache.inc({ kind: req.kind, result: "stale" });
+        this.log(`serving unchecked stored ${key}: ${(err as Error).message}`);
+        return stored.artifact;
+      }
+      if (stored.state === "unrecorded") discard(stored.artifact);
+      throw err;
+    }
   }
 
   /** Upstream's versions merged with the stored ones; the stored ones alone when upstreams fail. */
   async list(req: ModuleRequest): Promise<string[]> {
-    const cached = await this.cachedVersions(req.encodedModule);
-    let fromUpstream: string[] = [];
-    try {
-      const body = await this.fetchSmall(req, `${req.encodedModule}/@v/list`, "list");
-      fromUpstream = body
-        .toString("utf8")
-        .split("\n")
-        .map((l) => l.trim())
-        .filter(isValidVersion);
-    } catch (err) {
-      if (!(err instanceof NotFoundError || err instanceof LookupDisabledError)) {
-        if (cached.length === 0) throw err;
-        this.metrics.cache.inc({ kind: "list", result: "stale" });
-        this.log(`serving cached versions of ${req.module}: ${(err as Error).message}`);
-      } else if (cached.length === 0) {
-        throw err;
-      }
-    }
-    const merged = new Set([...fromUpstream, ...cached.filter((v) => !isPseudoVersion(v))]);
-    return [...merged].sort(compareVersions);
+    const key = `${req.encodedModule}/@v/list`;
+    const { body, state } = await this.o.answers.get(
+      key,
+      async () => {
+        const cached = await this.cachedVersions(req.encodedModule);
+        let fromUpstream: string[] = [];
+        try {
+          fromUpstream = parseList(await this.fetchSmall(req, key, MAX_LIST));
+        } catch (err) {
+          if (!(err instanceof NotFoundError || err instanceof LookupDisabledError) || cached.length === 0) throw err;
+        }
+        return formatList([...fromUpstream, ...cached]);
+      },
+      async () => {
+        const cached = await this.cachedVersions(req.encodedModule);
+        return cached.length === 0 ? undefined : formatList(cached);
+      },
+    );
+    this.o.metrics.cache.inc({ kind: "list", result: state });
+    return parseList(body);
   }
 
-  /** Upstream's @latest; when upstreams fail, the latest stored version's .info. */
+  /** Upstream's @latest; when upstreams fail, the stored answer or the latest stored version's .info. */
   async latest(req: ModuleRequest): Promise<Buffer> {
-    try {
-      const body = await this.fetchSmall(req, `${req.encodedModule}/@latest`, "info");
-      parseInfo(body, `${req.module}@latest`);
-      return body;
-    } catch (err) {
-      if (err instanceof BadUpstreamContentError) throw err;
-      const best = latestVersion(await this.cachedVersions(req.encodedModule));
-      if (best === undefined) throw err;
-      this.metrics.cache.inc({ kind: "latest", result: "stale" });
-      const stored = await this.storage.read(versionFilePath(req.encodedModule, encodeCase(best), "info"));
-      if (stored) return readAll(stored.body, MAX_METADATA_BYTES.info, "stored .info");
-      // Only .mod or .zip is stored: the version is all the go command needs.
-      return Buffer.from(JSON.stringify({ Version: best }) + "\n");
-    }
+    const { body, state } = await this.o.answers.get(
+      `${req.encodedModule}/@latest`,
+      async () => {
+        const body = await this.fetchSmall(req, `${req.encodedModule}/@latest`, MAX_INFO);
+        checkInfo(body);
+        return body;
+      },
+      async () => {
+        const best = latestVersion(await this.cachedVersions(req.encodedModule));
+        if (best === undefined) return undefined;
+        const stored = await this.o.artifacts.get(versionFilePath(req.encodedModule, encodeCase(best), "info"));
+        if (stored.state === "ok")
+          return Buffer.isBuffer(stored.artifact.body) ? stored.artifact.body : readAll(stored.artifact.body, MAX_INFO, "stored .info");
+        // Only .mod or .zip is stored: the version is all the go command needs.
+        return Buffer.from(JSON.stringify({ Version: best }) + "\n");
+      },
+    );
+    this.o.metrics.cache.inc({ kind: "latest", result: state });
+    return body;
   }
 
   private async cachedVersions(encodedModule: string): Promise<string[]> {
-    const names = await this.storage.list(`${encodedModule}/@v/`);
+    const names = await this.o.artifacts.storage.list(`${encodedModule}/@v/`);
     const versions = new Set<string>();
     for (const name of names) {
       const m = /^(.+)\.(info|mod|zip)$/.exec(name);
@@ -119,70 +157,32 @@ export class ModuleService {
     return [...versions];
   }
 
-  /** The upstream chain, unless the module is one that must stay off upstream proxies. */
-  private fetchUpstream(req: ModuleRequest, path: string): Promise<UpstreamResponse> {
-    if (this.privateRoute?.noProxy.matches(req.module)) return this.privateRoute.upstream.fetch(path);
-    return this.upstream.fetch(path);
-  }
-
-  private async fetchSmall(req: ModuleRequest, path: string, kind: keyof typeof MAX_METADATA_BYTES): Promise<Buffer> {
-    const res = await this.fetchUpstream(req, path);
-    return readAll(res.body, MAX_METADATA_BYTES[kind], `upstream ${path}`);
-  }
-
-  /**
-   * Streams the zip to the client and to storage at once. The client's copy
-   * may be dropped (disconnect, HEAD) without stopping the stored one; an
-   * upstream error fails both and stores nothing. The client's response ends
-   * only once the stored copy is published, so whoever has read a whole zip
-   * can count on the next request being served from storage.
-   */
-  private async fetchAndStoreZip(req: ModuleRequest, key: string): Promise<Artifact> {
-    const res = await this.fetchUpstream(req, key);
-    const toStorage = new PassThrough();
-    const stored = this.storage.write(key, toStorage).then(
-      () => this.metrics.stored.inc(),
-      (err: Error) => this.log(`not cached ${key}: ${err.message}`),
-    );
-    const toClient = holdLastChunkUntil(stored);
-    res.body.on("error", (err) => {
-      toStorage.destroy(err);
-      toClient.destroy(err);
-    });
-    res.body.pipe(toStorage);
-    res.body.pipe(toClient);
-    return { body: toClient, size: res.size, immutable: true };
+  private async fetchSmall(req: ModuleRequest, path: string, limit: number): Promise<Buffer> {
+    const upstream = this.o.privateRoute?.noProxy.matches(req.module) ? this.o.privateRoute.upstream : this.o.upstream;
+    const res = await upstream.fetch(path);
+    return readAll(res.body, limit, `the upstream's ${path}`);
   }
 }
 
-/**
- * Passes chunks through but keeps the last one back until `release` settles:
- * a client cannot finish reading (Content-Length counts every byte) before then.
- */
-function holdLastChunkUntil(release: Promise<unknown>): Transform {
-  let held: Buffer | undefined;
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      const previous = held;
-      held = chunk;
-      done(null, previous);
-    },
-    flush(done) {
-      release.then(() => done(null, held));
-    },
-  });
+function parseList(body: Buffer): string[] {
+  return body
+    .toString("utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(isValidVersion);
 }
 
-function parseInfo(body: Buffer, what: string): { Version: string } {
-  let info: unknown;
-  try {
-    info = JSON.parse(body.toString("utf8"));
-  } catch {
-    throw new BadUpstreamContentError(`upstream ${what} is not JSON`);
-  }
-  const version = (info as { Version?: unknown } | null)?.Version;
-  if (typeof version !== "string" || !isValidVersion(version)) {
-    throw new BadUpstreamContentError(`upstream ${what} has no valid "Version"`);
-  }
-  return { Version: version };
+/** The versions of a list answer: sorted, each once; pseudo-versions are never listed. */
+function formatList(versions: string[]): Buffer {
+  const unique = [...new Set(versions.filter((v) => !isPseudoVersion(v)))].sort(compareVersions);
+  return Buffer.from(unique.map((v) => v + "\n").join(""));
+}
+
+function discard(a: Artifact): void {
+  if (!Buffer.isBuffer(a.body)) a.body.destroy();
+}
+
+function checkInfo(body: Buffer): void {
+  const version = infoVersion(body);
+  if (!isValidVersion(version)) throw new BadUpstreamContentError('the upstream\'s .info has no valid "Version"');
 }

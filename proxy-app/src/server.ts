@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import http from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -9,13 +8,17 @@ import { InvalidPathError } from "./module-path";
 import { Artifact } from "./artifact";
 import { ModuleService } from "./module-service";
 import { parseSumdbRequest, SumdbService } from "./sumdb";
-import { parseModuleRequest, versionFilePath } from "./protocol";
-import { Storage } from "./storage/storage";
+import { parseModuleRequest } from "./protocol";
+import { oneLine } from "./redact";
+import { Storage, StorageUnavailableError } from "./storage/storage";
 import { UpstreamError } from "./upstream/upstream";
 
 const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
 /** list and @latest move when a version is tagged; a minute keeps shared caches close. */
 const SHORT_CACHE = "public, max-age=60";
+
+/** Seconds a client is told to wait when storage fails. */
+const RETRY_AFTER_SECONDS = "10";
 
 const CONTENT_TYPES = {
   info: "application/json",
@@ -62,6 +65,7 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
         await deps.storage.checkReady();
         sendText(res, 200, "ready\n");
       } catch (err) {
+        res.setHeader("Retry-After", RETRY_AFTER_SECONDS);
         sendText(res, 503, `storage not ready: ${(err as Error).message}\n`);
       }
       return;
@@ -91,7 +95,7 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
       kind = `sumdb-${sreq.kind}`;
       const artifact = await deps.sumdb.serve(sreq);
       res.setHeader("Content-Type", sreq.kind === "tile" ? "application/octet-stream" : "text/plain; charset=utf-8");
-      await sendArtifact(req, res, artifact, path);
+      await sendArtifact(req, res, artifact);
       return;
     }
     const mreq = parseModuleRequest(path);
@@ -114,29 +118,32 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
     } else {
       const artifact = await deps.service.versionFile(mreq);
       res.setHeader("Content-Type", CONTENT_TYPES[mreq.kind]);
-      await sendArtifact(req, res, artifact, versionFilePath(mreq.encodedModule, mreq.encodedVersion, mreq.kind));
+      await sendArtifact(req, res, artifact);
     }
   } catch (err) {
     const status = statusForError(err);
     if (status === 500) throw err;
     // Clients get the short message; what the upstream said is for the operator.
     if (err instanceof UpstreamError && err.detail) deps.log(`${status} for ${rawPath}: ${err.message}; ${err.detail}`);
+    if (err instanceof StorageUnavailableError) {
+      deps.metrics.storageFailures.inc({ op: "read" });
+      deps.log(`storage unavailable on ${req.url}: ${err.message}`);
+      res.setHeader("Retry-After", RETRY_AFTER_SECONDS);
+    }
     res.setHeader("Cache-Control", "no-cache");
-    sendText(res, status, `${(err as Error).message}\n`);
+    sendText(res, status, `${clientText(err as Error, status)}\n`);
   } finally {
     deps.metrics.requests.inc({ kind, status: String(res.statusCode) });
     deps.metrics.duration.observe({ kind }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 }
 
-async function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse, a: Artifact, path: string): Promise<void> {
+async function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse, a: Artifact): Promise<void> {
   res.setHeader("Cache-Control", a.immutable ? IMMUTABLE_CACHE : SHORT_CACHE);
-  if (a.immutable) {
-    // A canonical version's files never change (the checksum database holds them to it), so the
-    // path itself is a strong validator: the same on a miss, a hit, and on every replica.
-    const etag = `"${createHash("sha256").update(path).digest("base64url").slice(0, 27)}"`;
-    res.setHeader("ETag", etag);
-    if (etagMatches(req.headers["if-none-match"], etag)) {
+  if (a.etag !== undefined) {
+    // The recorded hash of the content: the same on a miss, a hit, and on every replica.
+    res.setHeader("ETag", a.etag);
+    if (etagMatches(req.headers["if-none-match"], a.etag)) {
       discard(a.body);
       res.writeHead(304).end();
       return;
@@ -159,6 +166,18 @@ async function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse,
     // The client went away or the upstream broke off: the response is already cut, nothing to answer.
   }
 }
+
+/**
+ * What a client is told of a failure. The go command prints it into build
+ * logs, so it is one short line; failures this proxy does not expect say no
+ * more than their kind.
+ */
+function clientText(err: Error, status: number): string {
+  if (err instanceof StorageUnavailableError) return "storage unavailable: the proxy cannot read or write its cache; retry shortly";
+  return oneLine(err.message.split("\n")[0], MAX_ERROR_TEXT) || `status ${status}`;
+}
+
+const MAX_ERROR_TEXT = 400;
 
 function etagMatches(header: string | undefined, etag: string): boolean {
   if (!header) return false;

@@ -1,0 +1,252 @@
+import * as assert from "node:assert/strict";
+import { Readable } from "node:stream";
+import { ZipFile } from "yazl";
+import { AnswerCache } from "../../proxy-app/src/answer-cache";
+import { Artifact, ArtifactStore, readAll } from "../../proxy-app/src/artifact";
+import { ChecksumDbUnreachableError, ChecksumSource, ExpectedHashes, VerifyingFetcher, withSingleFlight } from "../../proxy-app/src/fetcher";
+import { ProxyMetrics } from "../../proxy-app/src/metrics";
+import { ModuleService } from "../../proxy-app/src/module-service";
+import { parseModuleRequest, VersionFileRequest } from "../../proxy-app/src/protocol";
+import { MemoryStorage } from "../../proxy-app/src/storage/memory";
+import { Storage, StorageUnavailableError } from "../../proxy-app/src/storage/storage";
+import { NotFoundError, Upstream, UpstreamError, UpstreamResponse } from "../../proxy-app/src/upstream/upstream";
+import type { VerifyMode } from "../../proxy-app/src/config";
+import { goModHash, zipHash } from "../support/dirhash";
+
+// ModuleService over in-memory storage and a scripted upstream: no HTTP, no
+// disk beyond the spool, so each case runs in milliseconds.
+
+const MOD = "example.com/m";
+const V = "v1.0.0";
+const GO_MOD = Buffer.from(`module ${MOD}\n\ngo 1.21\n`);
+const FILES = new Map([
+  ["go.mod", GO_MOD],
+  ["m.go", Buffer.from("package m\n")],
+]);
+
+async function zipOf(files: Map<string, Buffer>, prefix = `${MOD}@${V}/`): Promise<Buffer> {
+  const zip = new ZipFile();
+  for (const [name, data] of files) zip.addBuffer(data, prefix + name, { mtime: new Date(0) });
+  zip.end();
+  return readAll(zip.outputStream as unknown as Readable, 1 << 30, "zip");
+}
+
+/** An upstream answering from a map of protocol paths, counting what it was asked; `gate` holds answers back. */
+class FakeUpstream implements Upstream {
+  readonly name = "fake";
+  readonly asked = new Map<string, number>();
+  gate: Promise<void> = Promise.resolve();
+  constructor(public files: Map<string, Buffer | Error>) {}
+  async fetch(path: string): Promise<UpstreamResponse> {
+    this.asked.set(path, (this.asked.get(path) ?? 0) + 1);
+    await this.gate;
+    const f = this.files.get(path);
+    if (f === undefined) throw new NotFoundError(`not found: ${path}`);
+    if (f instanceof Error) throw f;
+    // Small chunks, so a zip arrives in pieces as from a network.
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < f.length; i += 1024) chunks.push(f.subarray(i, i + 1024));
+    return { body: Readable.from(chunks), size: f.length };
+  }
+  count(path: string): number {
+    return this.asked.get(path) ?? 0;
+  }
+}
+
+class FakeSums implements ChecksumSource {
+  unreachable = false;
+  asked = 0;
+  constructor(public hashes: Map<string, ExpectedHashes>) {}
+  async hashesFor(module: string, version: string): Promise<ExpectedHashes | undefined> {
+    this.asked++;
+    if (this.unreachable) throw new ChecksumDbUnreachableError("the checksum database test.db cannot be reached");
+    const h = this.hashes.get(`${module}@${version}`);
+    if (!h) throw new NotFoundError("no record");
+    return h;
+  }
+}
+
+interface Harness {
+  service: ModuleService;
+  upstream: FakeUpstream;
+  sums: FakeSums;
+  storage: Storage;
+  fetcher: VerifyingFetcher;
+  metrics: ProxyMetrics;
+}
+
+async function harness(opts: { mode?: VerifyMode; storage?: Storage; zip?: Buffer; mod?: Buffer; info?: Buffer; deadlineMs?: number } = {}): Promise<Harness> {
+  const zip = opts.zip ?? (await zipOf(FILES));
+  const upstream = new FakeUpstream(
+    new Map<string, Buffer | Error>([
+      [`${MOD}/@v/${V}.zip`, zip],
+      [`${MOD}/@v/${V}.mod`, opts.mod ?? GO_MOD],
+      [`${MOD}/@v/${V}.info`, opts.info ?? Buffer.from(`{"Version":"${V}"}\n`)],
+      [`${MOD}/@v/list`, Buffer.from(`${V}\n`)],
+      [`${MOD}/@latest`, Buffer.from(`{"Version":"${V}"}\n`)],
+    ]),
+  );
+  const sums = new FakeSums(new Map([[`${MOD}@${V}`, { zip: zipHash(MOD, V, FILES), mod: goModHash(GO_MOD), db: "test.db" }]]));
+  const storage = opts.storage ?? new MemoryStorage();
+  const metrics = new ProxyMetrics();
+  const artifacts = new ArtifactStore(storage);
+  const fetcher = new VerifyingFetcher({
+    artifacts,
+    upstream,
+    sums,
+    mode: opts.mode ?? "require",
+    limits: { deadlineMs: opts.deadlineMs ?? 10_000, maxFetches: 8 },
+    metrics,
+    log: () => {},
+  });
+  const answers = new AnswerCache({ storage, ttlMs: 60_000, notFoundTtlMs: 30_000, graceMs: 50 });
+  const service = new ModuleService({
+    artifacts,
+    fetcher: withSingleFlight(fetcher),
+    answers,
+    upstream,
+    metrics,
+    onUnverified: (r) => fetcher.noteUnverified(r),
+  });
+  return { service, upstream, sums, storage, fetcher, metrics };
+}
+
+function req(file: string): VersionFileRequest {
+  return parseModuleRequest(`/${MOD}/@v/${file}`) as VersionFileRequest;
+}
+
+async function bytes(a: Artifact): Promise<Buffer> {
+  return Buffer.isBuffer(a.body) ? a.body : readAll(a.body, 1 << 30, "body");
+}
+
+async function storedKeys(storage: Storage): Promise<string[]> {
+  return (await storage.list(`${MOD}/@v/`)).sort();
+}
+
+describe("ModuleService over memory storage", function () {
+  it("serves 200 concurrent cold requests for one zip from one upstream fetch, all with the same bytes", async function () {
+    const h = await harness();
+    const zip = h.upstream.files.get(`${MOD}/@v/${V}.zip`) as Buffer;
+    let open!: () => void;
+    h.upstream.gate = new Promise((r) => (open = r));
+    const pending = Array.from({ length: 200 }, () => h.service.versionFile(req(`${V}.zip`)).then(bytes));
+    await new Promise((r) => setTimeout(r, 20));
+    open();
+    const bodies = await Promise.all(pending);
+    assert.equal(h.upstream.count(`${MOD}/@v/${V}.zip`), 1);
+    for (const b of bodies) assert.ok(b.equals(zip));
+    assert.deepEqual(await storedKeys(h.storage), [`${V}.zip`, `${V}.zip.meta`]);
+    assert.equal(h.upstream.count(`${MOD}/@v/${V}.zip`), 1, "later requests come from storage");
+  });
+
+  it("serves 50 concurrent cold requests for a .mod and a .info from one fetch each", async function () {
+    const h = await harness();
+    let open!: () => void;
+    h.upstream.gate = new Promise((r) => (open = r));
+    const pending = Array.from({ length: 50 }, (_, i) => h.service.versionFile(req(`${V}.${i % 2 ? "mod" : "info"}`)).then(bytes));
+    await new Promise((r) => setTimeout(r, 20));
+    open();
+    await Promise.all(pending);
+    assert.equal(h.upstream.count(`${MOD}/@v/${V}.mod`), 1);
+    assert.equal(h.upstream.count(`${MOD}/@v/${V}.info`), 1);
+  });
+
+  it("refuses a zip the checksum database disagrees with and stores nothing", async function () {
+    const h = await harness({ zip: await zipOf(new Map([...FILES, ["evil.go", Buffer.from("package m\n// added\n")]])) });
+    await assert.rejects(h.service.versionFile(req(`${V}.zip`)), /hashes to h1:.* but the checksum database test\.db records h1:/);
+    assert.deepEqual(await storedKeys(h.storage), []);
+    assert.equal((await h.metrics.verificationFailures.get()).values.find((v) => v.labels.check === "checksum")?.value, 1);
+  });
+
+  it("refuses a zip whose entries leave module@version/ and stores nothing", async function () {
+    const h = await harness({ zip: await zipOf(FILES, `${MOD}@v1.0.1/`) });
+    await assert.rejects(h.service.versionFile(req(`${V}.zip`)), /example\.com\/m@v1\.0\.0: /);
+    assert.deepEqual(await storedKeys(h.storage), []);
+  });
+
+  it("refuses a .mod that differs from the database's record, and a .info naming another version", async function () {
+    const h = await harness({ mod: Buffer.from(`module ${MOD}\n\ngo 1.22\n`), info: Buffer.from('{"Version":"v1.0.1"}\n') });
+    await assert.rejects(h.service.versionFile(req(`${V}.mod`)), /go\.mod hashes to/);
+    await assert.rejects(h.service.versionFile(req(`${V}.info`)), /names version v1\.0\.1/);
+    assert.deepEqual(await storedKeys(h.storage), []);
+  });
+
+  it("refuses everything while the database is unreachable in require mode", async function () {
+    const h = await harness();
+    h.sums.unreachable = true;
+    await assert.rejects(h.service.versionFile(req(`${V}.zip`)), (err: Error) => err instanceof UpstreamError && /cannot be reached/.test(err.message));
+    assert.deepEqual(await storedKeys(h.storage), []);
+  });
+
+  it("stores unverified when the database is unreachable in when-available mode, and purges on a later mismatch", async function () {
+    const h = await harness({ mode: "when-available" });
+    h.sums.unreachable = true;
+    const zip = await bytes(await h.service.versionFile(req(`${V}.zip`)));
+    assert.ok(zip.length > 0);
+    assert.equal((await h.metrics.unverified.get()).values[0].value, 1);
+    // The database comes back and records another hash: the stored zip goes.
+    h.sums.unreachable = false;
+    h.sums.hashes.set(`${MOD}@${V}`, { zip: "h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", mod: goModHash(GO_MOD), db: "test.db" });
+    await h.fetcher.reverify();
+    assert.deepEqual(await storedKeys(h.storage), []);
+    assert.equal((await h.metrics.purged.get()).values[0].value, 1);
+  });
+
+  it("marks an unverified zip verified once the database agrees", async function () {
+    const h = await harness({ mode: "when-available" });
+    h.sums.unreachable = true;
+    await bytes(await h.service.versionFile(req(`${V}.zip`)));
+    h.sums.unreachable = false;
+    await h.fetcher.reverify();
+    const meta = JSON.parse((await bytes({ body: (await h.storage.read(`${MOD}/@v/${V}.zip.meta`))!.body, immutable: true })).toString());
+    assert.equal(meta.checksum, "verified");
+    assert.equal((await h.metrics.unverified.get()).values[0].value, 0);
+  });
+
+  it("fetches again, instead of serving, a stored file whose bytes no longer match its record", async function () {
+    const h = await harness();
+    const good = await bytes(await h.service.versionFile(req(`${V}.mod`)));
+    await h.storage.write(`${MOD}/@v/${V}.mod`, Buffer.from("module evil\n"), { overwrite: true });
+    const again = await bytes(await h.service.versionFile(req(`${V}.mod`)));
+    assert.ok(again.equals(good));
+    assert.equal(h.upstream.count(`${MOD}/@v/${V}.mod`), 2);
+  });
+
+  it("passes checked content on uncached when storage cannot write", async function () {
+    const failing = new MemoryStorage();
+    failing.write = async () => {
+      throw new StorageUnavailableError("disk full");
+    };
+    const h = await harness({ storage: failing });
+    const zip = await bytes(await h.service.versionFile(req(`${V}.zip`)));
+    assert.ok(zip.equals(h.upstream.files.get(`${MOD}/@v/${V}.zip`) as Buffer));
+    assert.equal((await h.metrics.storageFailures.get()).values[0].value, 1);
+  });
+
+  it("ends a fetch that runs past the deadline", async function () {
+    const h = await harness({ deadlineMs: 100 });
+    h.upstream.fetch = async () => ({ body: new Readable({ read() {} }), size: 10 });
+    await assert.rejects(h.service.versionFile(req(`${V}.mod`)), /took longer than 100 ms/);
+  });
+
+  it("remembers a 404 briefly, so repeated probes are answered without the upstream", async function () {
+    const h = await harness();
+    const missing = parseModuleRequest("/example.com/nope/@v/list")!;
+    await assert.rejects(h.service.list(missing), NotFoundError);
+    await assert.rejects(h.service.list(missing), NotFoundError);
+    assert.equal(h.upstream.count("example.com/nope/@v/list"), 1);
+  });
+
+  it("serves a stale list at once while the upstream hangs, and a fresh one within the TTL without asking", async function () {
+    const h = await harness();
+    const list = parseModuleRequest(`/${MOD}/@v/list`)!;
+    assert.deepEqual(await h.service.list(list), [V]);
+    assert.deepEqual(await h.service.list(list), [V]);
+    assert.equal(h.upstream.count(`${MOD}/@v/list`), 1, "fresh within the TTL");
+
+    // A new service over the same storage (a restart): the stored list is of unknown age.
+    const restarted = await harness({ storage: h.storage });
+    restarted.upstream.gate = new Promise(() => {});
+    assert.deepEqual(await restarted.service.list(list), [V]);
+  });
+});
