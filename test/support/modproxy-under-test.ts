@@ -5,6 +5,7 @@ import { RunningProxy, startProxy } from "../../proxy-app/src/app";
 import { ProxyConfig } from "../../proxy-app/src/config";
 import { buildGoproxyTree, GoproxyTree } from "./goproxy-tree";
 import { startStaticServer, StaticServer } from "./static-server";
+import { startTestSumdb, sumdbRecordsFor, TestSumdb } from "./sumdb";
 
 // One modproxy, started in-process, in front of a fixture upstream on
 // loopback. Its storage directory is a subdirectory of a temp root, so tests
@@ -13,6 +14,8 @@ import { startStaticServer, StaticServer } from "./static-server";
 export interface ModproxyOverFixtures {
   tree: GoproxyTree;
   upstream: StaticServer;
+  /** The checksum database vouching for the fixtures, served through the fixture upstream at /sumdb/<name>/ (absent with `sumdb: false`). */
+  sumdb?: TestSumdb;
   proxy: RunningProxy;
   /** The temp directory holding storageDir (and nothing the proxy should touch). */
   root: string;
@@ -30,11 +33,18 @@ export interface ModproxyOptions {
   config?: Partial<ProxyConfig>;
   /** Environment added to the proxy's go command when it fetches from version control. */
   directEnv?: Record<string, string>;
+  /**
+   * Whether a checksum database of the fixtures stands behind the upstream, as
+   * the public database stands behind the public proxy; default true. The
+   * proxy is told its key (GOSUMDB=<vkey>) unless `config.goSumDb` says otherwise.
+   */
+  sumdb?: boolean;
 }
 
 export async function startModproxyOverFixtures(options: ModproxyOptions): Promise<ModproxyOverFixtures> {
   const tree = await buildGoproxyTree();
-  const upstream = await startStaticServer(tree.dir);
+  const sumdb = options.sumdb === false ? undefined : await startTestSumdb(sumdbRecordsFor(tree));
+  const upstream = await startStaticServer(tree.dir, sumdb);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-e2e-"));
   const storageDir = path.join(root, "storage");
   await fs.mkdir(storageDir);
@@ -45,6 +55,7 @@ export async function startModproxyOverFixtures(options: ModproxyOptions): Promi
       storageDir,
       upstream: options.upstreamList?.(upstream.url) ?? upstream.url,
       upstreamTimeoutMs: options.upstreamTimeoutMs,
+      goSumDb: sumdb?.vkey,
       ...options.config,
     },
     undefined,
@@ -55,6 +66,7 @@ export async function startModproxyOverFixtures(options: ModproxyOptions): Promi
   return {
     tree,
     upstream,
+    sumdb,
     proxy,
     root,
     storageDir,
@@ -62,6 +74,7 @@ export async function startModproxyOverFixtures(options: ModproxyOptions): Promi
     async stop() {
       await proxy.close();
       await stopUpstream();
+      await sumdb?.close();
       await tree.remove();
       await fs.rm(root, { recursive: true, force: true });
     },

@@ -60,7 +60,22 @@ async function serveFile(root: string, request: http.IncomingMessage, response: 
   createReadStream(file).pipe(response);
 }
 
-export async function startStaticServer(root: string): Promise<StaticServer> {
+/** Forwards "/sumdb/<name>/<file>" to a checksum database's own server, as a public module proxy does for its database. */
+export interface SumdbForward {
+  name: string;
+  url: string;
+}
+
+function forwardToSumdb(sumdb: SumdbForward, file: string, response: http.ServerResponse): void {
+  http
+    .get(`${sumdb.url}/${file}`, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, { "Content-Type": answer.headers["content-type"] ?? "text/plain" });
+      answer.pipe(response);
+    })
+    .on("error", () => response.writeHead(502).end("checksum database unreachable\n"));
+}
+
+export async function startStaticServer(root: string, sumdb?: SumdbForward): Promise<StaticServer> {
   const resolvedRoot = path.resolve(root);
   const requests: LoggedRequest[] = [];
   const state: StaticServer = {
@@ -84,6 +99,12 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
         return;
       case "serve":
       case "truncate":
+        if (sumdb && request.url?.startsWith(`/sumdb/${sumdb.name}/`)) {
+          const file = request.url.slice(`/sumdb/${sumdb.name}/`.length);
+          if (file === "supported") response.writeHead(200).end();
+          else forwardToSumdb(sumdb, file, response);
+          return;
+        }
         serveFile(resolvedRoot, request, response, state.behaviour === "truncate").catch((error: Error) => {
           response.destroy(error);
         });
