@@ -121,9 +121,7 @@ export interface UpstreamListOptions extends HttpProxyOptions {
  * tracked, as neither is a server that can be out of reach as a whole.
  */
 export function upstreamFromList(list: string, options: UpstreamListOptions): UpstreamChain {
-  return new UpstreamChain(
-    parseUpstreamList(list).map(({ target, fallThroughOnError }) => ({ upstream: entryUpstream(target, options), fallThroughOnError })),
-  );
+  return new UpstreamChain(parseUpstreamList(list).map(({ target, fallThroughOnError }) => ({ upstream: entryUpstream(target, options), fallThroughOnError })));
 }
 
 function entryUpstream(target: string, { timeoutMs, metrics, direct, health, ...http }: UpstreamListOptions): Upstream {
