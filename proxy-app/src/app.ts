@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import https from "node:https";
 import { AddressInfo } from "node:net";
 import { X509Certificate } from "node:crypto";
@@ -67,7 +68,8 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
     sums: sumdb,
     mode,
     limits: { deadlineMs: config.fetchDeadlineMs ?? defaultOf("fetchDeadlineMs"), maxFetches: config.maxFetches ?? defaultOf("maxFetches") },
-    spoolDir: config.spoolDir,
+    // On disk the spool sits beside the cache, on its volume; S3 storage spools to the temporary directory.
+    spoolDir: config.spoolDir ?? (config.storage === "s3" ? undefined : path.join(config.storageDir, ".spool")),
     metrics,
     log,
   });

@@ -49,7 +49,7 @@ export interface ProxyConfig {
   listTtlMs?: number;
   /** How long a 404/410 answer is remembered; absent means 30 seconds. */
   notFoundTtlMs?: number;
-  /** Local directory where fetches are spooled while they are checked; absent means the system's temporary directory. */
+  /** Local directory where zips are spooled while they are checked; absent means beside the disk cache, or the system's temporary directory with S3. */
   spoolDir?: string;
 }
 
@@ -219,8 +219,8 @@ export const SETTINGS: readonly Setting[] = [
     key: "spoolDir",
     env: "MODPROXY_SPOOL_DIR",
     flag: "--spool-dir",
-    description: "local directory where a fetched file waits while it is checked, before it is stored",
-    defaultText: "the system's temporary directory",
+    description: "local directory where a fetched zip waits while it is checked, before it is stored",
+    defaultText: "<storage dir>/.spool on disk storage, the system's temporary directory with S3",
   },
 ];
 

@@ -162,6 +162,7 @@ export class VerifyingFetcher implements Fetcher {
       release();
       throw err;
     }
+    let etag: string | undefined;
     const done = (async () => {
       try {
         await spool.fill(
@@ -202,10 +203,19 @@ export class VerifyingFetcher implements Fetcher {
         db,
       };
       await this.publish(key, () => createReadStream(spool.file), record, replace, req);
+      etag = `"${checked.hash}"`;
       spool.release();
     })();
     done.catch((err: Error) => spool.fail(err));
-    return { size: res.size, open: () => spool.reader(), done };
+    return {
+      size: res.size,
+      // Known once the zip is checked: a small zip is answered after that, a large one starts earlier without it.
+      get etag() {
+        return etag;
+      },
+      open: () => spool.reader(),
+      done,
+    };
   }
 
   /**

@@ -71,6 +71,13 @@ export function parseGoSumDb(value: string): GoSumDb {
   if (extra !== undefined) throw new GoSumDbError('expected "name", "name+key" or "name+key url"');
   const name = db.split("+")[0];
   if (!HOST_NAME.test(name)) throw new GoSumDbError(`"${name}" is not a checksum database name`);
+  if (url !== undefined) {
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    if (!parsed || !["http:", "https:"].includes(parsed.protocol)) throw new GoSumDbError(`"${withoutUserinfo(url)}" is not an http or https URL`);
+    if (parsed.username !== "" || parsed.password !== "") {
+      throw new GoSumDbError("the URL carries credentials: put them in the netrc file MODPROXY_VCS_CREDENTIALS_FILE");
+    }
+  }
   let vkey: string | undefined;
   if (db.includes("+")) {
     try {
@@ -81,13 +88,6 @@ export function parseGoSumDb(value: string): GoSumDb {
     vkey = db;
   } else if (name === DEFAULT_SUMDB) {
     vkey = DEFAULT_SUMDB_VERIFIER_KEY;
-  }
-  if (url !== undefined) {
-    const parsed = URL.canParse(url) ? new URL(url) : undefined;
-    if (!parsed || !["http:", "https:"].includes(parsed.protocol)) throw new GoSumDbError(`"${withoutUserinfo(url)}" is not an http or https URL`);
-    if (parsed.username !== "" || parsed.password !== "") {
-      throw new GoSumDbError("the URL carries credentials: put them in the netrc file MODPROXY_VCS_CREDENTIALS_FILE");
-    }
   }
   return { name, vkey, url };
 }

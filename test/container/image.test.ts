@@ -5,6 +5,7 @@ import { createGoSandbox, GoSandbox } from "../support/go";
 import { DownloadedModule, parseJsonStream } from "../support/go-output";
 import { buildGoproxyTree, GoproxyTree } from "../support/goproxy-tree";
 import { startStaticServer, StaticServer } from "../support/static-server";
+import { startTestSumdb, sumdbRecordsFor, TestSumdb } from "../support/sumdb";
 import { assertDownloadedSums } from "../support/sum-checks";
 
 // The image from proxy-app/Dockerfile, run as the cluster runs it: read-only
@@ -38,6 +39,7 @@ describe("the modproxy container image", function () {
   let podman: Podman;
   let tree: GoproxyTree;
   let upstream: StaticServer;
+  let sumdb: TestSumdb;
   let go: GoSandbox;
   let container: string;
   let url: string;
@@ -50,7 +52,8 @@ describe("the modproxy container image", function () {
     podman = tools.podman;
     await tools.buildImage(TAG);
     tree = await buildGoproxyTree();
-    upstream = await startStaticServer(tree.dir);
+    sumdb = await startTestSumdb(sumdbRecordsFor(tree));
+    upstream = await startStaticServer(tree.dir, sumdb);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     container = await podman([
@@ -67,6 +70,8 @@ describe("the modproxy container image", function () {
       "MODPROXY_HOST=127.0.0.1",
       "-e",
       `MODPROXY_UPSTREAM=${upstream.url}`,
+      "-e",
+      `GOSUMDB=${sumdb.vkey}`,
       TAG,
     ]);
     await waitReady(url);
@@ -77,6 +82,7 @@ describe("the modproxy container image", function () {
     if (container) await podman(["rm", "-f", container]).catch(() => undefined);
     await podman?.(["volume", "rm", "-f", volume]).catch(() => undefined);
     await stopUpstream();
+    await sumdb?.close();
     await tree?.remove();
     await go?.remove();
     await tools?.cleanup();

@@ -39,6 +39,11 @@ describe("proxy configuration", () => {
       upstreamTimeoutMs: 90_000,
       directTimeoutMs: 600_000,
       vcsCredentialsFile: "/etc/modproxy/vcs/netrc",
+      verify: "require",
+      fetchDeadlineMs: 600_000,
+      maxFetches: 64,
+      listTtlMs: 60_000,
+      notFoundTtlMs: 30_000,
     });
   });
 

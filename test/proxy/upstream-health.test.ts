@@ -312,7 +312,7 @@ describe("upstream health over loopback", () => {
       const holePort = await listening(hole);
       const goodPort = await listening(good);
       const metrics = new ProxyMetrics();
-      const chain = upstreamFromList(`http://ci:secret@127.0.0.1:${holePort}/go|http://127.0.0.1:${goodPort}`, {
+      const chain = upstreamFromList(`http://127.0.0.1:${holePort}/go|http://127.0.0.1:${goodPort}`, {
         timeoutMs: 300,
         metrics,
         // The longest first window (just under 2 s), and timers the test can clear.

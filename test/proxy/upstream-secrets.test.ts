@@ -181,19 +181,20 @@ describe("what clients are told about a failing upstream", function () {
     );
   });
 
-  it("504 names the upstream by host", async () => {
-    const { status, text } = await ask("example.com/hangs/@v/list");
-    assert.equal(status, 504);
-    assert.equal(text, `upstream 127.0.0.1:${upstream.port} did not answer within 300 ms for example.com/hangs/@v/list\n`);
-    assertNothingSecret(text);
-  });
-
   it("404 keeps the upstream's reason on one clean line of bounded length", async () => {
     const { status, text } = await ask("example.com/gone/@v/v1.0.0.info");
     assert.equal(status, 404);
     assert.match(text, /^not found: module example\.com\/gone: no such module \]0;evil title second line x+… \(upstream 127\.0\.0\.1:\d+\)\n$/);
     assert.ok(text.length < 260, `${text.length} characters`);
     assert.doesNotMatch(text.slice(0, -1), /\p{Cc}/u);
+    assertNothingSecret(text);
+  });
+
+  // Last: a timeout takes the upstream down for a while, and every later request would be skipped.
+  it("504 names the upstream by host", async () => {
+    const { status, text } = await ask("example.com/hangs/@v/list");
+    assert.equal(status, 504);
+    assert.equal(text, `upstream 127.0.0.1:${upstream.port} did not answer within 300 ms for example.com/hangs/@v/list\n`);
     assertNothingSecret(text);
   });
 });

@@ -11,6 +11,7 @@ import { buildGoproxyTree, GoproxyTree } from "../support/goproxy-tree";
 import { encodeCase } from "../../proxy-app/src/module-path";
 import { S3_TEST_ENV, S3TestServer, startS3Server } from "../support/s3-server";
 import { startStaticServer, StaticServer } from "../support/static-server";
+import { startTestSumdb, sumdbRecordsFor, TestSumdb } from "../support/sumdb";
 import { describeStorageConformance, distinctBodies, readBytes, tricklingStream } from "./conformance";
 
 const MiB = 1024 * 1024;
@@ -209,6 +210,7 @@ describe("S3 storage against moto's S3 server", function () {
   describe("modproxy configured with MODPROXY_STORAGE=s3", () => {
     let tree: GoproxyTree;
     let upstream: StaticServer;
+    let sumdb: TestSumdb;
     let proxy: RunningProxy;
     let bucket: string;
     const savedEnv: Record<string, string | undefined> = {};
@@ -220,7 +222,8 @@ describe("S3 storage against moto's S3 server", function () {
         process.env[name] = value;
       }
       tree = await buildGoproxyTree();
-      upstream = await startStaticServer(tree.dir);
+      sumdb = await startTestSumdb(sumdbRecordsFor(tree));
+      upstream = await startStaticServer(tree.dir, sumdb);
       bucket = await server.createBucket();
       const config = loadConfig({
         MODPROXY_HOST: "127.0.0.1",
@@ -230,12 +233,14 @@ describe("S3 storage against moto's S3 server", function () {
         MODPROXY_S3_BUCKET: bucket,
         MODPROXY_S3_PREFIX: "modproxy",
         MODPROXY_S3_ENDPOINT: server.endpoint,
+        GOSUMDB: sumdb.vkey,
       });
       proxy = await startProxy(config);
     });
     after(async () => {
       await proxy?.close();
       await upstream?.close();
+      await sumdb?.close();
       await tree?.remove();
       if (bucket) await server.deleteBucket(bucket);
       for (const [name, value] of Object.entries(savedEnv)) {
