@@ -15,6 +15,8 @@ import { Storage } from "./storage/storage";
 const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
 /** list and @latest move when a version is tagged; a minute keeps shared caches close. */
 const SHORT_CACHE = "public, max-age=60";
+/** A full or refusing disk or bucket is not fixed at once; clients and caches that honour it back off this long. */
+const STORAGE_RETRY_AFTER_SECONDS = 30;
 
 const CONTENT_TYPES = {
   info: "application/json",
@@ -119,6 +121,7 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
     const status = statusForError(err);
     if (status === 500) throw err;
     res.setHeader("Cache-Control", "no-cache");
+    if (status === 503) res.setHeader("Retry-After", STORAGE_RETRY_AFTER_SECONDS);
     sendText(res, status, `${(err as Error).message}\n`);
   } finally {
     deps.metrics.requests.inc({ kind, status: String(res.statusCode) });
