@@ -131,7 +131,7 @@ export class VerifyingFetcher implements Fetcher {
     const body = await this.small(req, key, MAX_GO_MOD);
     const h1 = goModHash(body);
     const { checksum, db } = this.judge(req, "go.mod", h1, await expected, (h) => h.mod);
-    const zip = await this.o.artifacts.record(versionFilePath(req.encodedModule, req.encodedVersion, "zip"));
+    const zip = await this.o.artifacts.record(versionFilePath(req.encodedModule, req.encodedVersion, "zip")).catch(() => undefined);
     if (zip?.goModH1 !== undefined && zip.goModH1 !== h1) {
       throw this.failed("mod-zip", `${req.module}@${req.version}: the .mod differs from the go.mod inside the module zip`);
     }
@@ -185,7 +185,7 @@ export class VerifyingFetcher implements Fetcher {
         throw err;
       }
       const { checksum, db } = this.judge(req, "zip", checked.hash, await expected, (h) => h.zip);
-      const mod = await this.o.artifacts.get(versionFilePath(req.encodedModule, req.encodedVersion, "mod"));
+      const mod = await this.o.artifacts.get(versionFilePath(req.encodedModule, req.encodedVersion, "mod")).catch(() => ({ state: "missing" as const }));
       if (mod.state === "ok" && Buffer.isBuffer(mod.artifact.body)) {
         try {
           checkModMatchesZip(mod.artifact.body, checked.goMod, req.module);

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { AnswerCache } from "./answer-cache";
-import { Artifact, ArtifactStore, BadUpstreamContentError, readAll } from "./artifact";
+import { Artifact, ArtifactStore, BadUpstreamContentError, readAll, StoredArtifact, VerificationError } from "./artifact";
 import { Fetcher, infoVersion } from "./fetcher";
 import type { ProxyMetrics } from "./metrics";
 import { decodeCase, encodeCase } from "./module-path";
@@ -8,6 +8,7 @@ import { ModulePatterns } from "./private-patterns";
 import { ModuleRequest, VersionFileRequest, versionFilePath } from "./protocol";
 import { compareVersions, isCanonicalModuleVersion, isPseudoVersion, isValidVersion, latestVersion } from "./semver";
 import { SpoolClosedError } from "./spool";
+import { StorageUnavailableError } from "./storage/storage";
 import { LookupDisabledError, NotFoundError, Upstream, UpstreamError } from "./upstream/upstream";
 
 /** Caps on the moving answers read into memory. */
@@ -53,7 +54,13 @@ export class ModuleService {
       return { body, immutable: false };
     }
     const key = versionFilePath(req.encodedModule, req.encodedVersion, req.kind);
-    const stored = await this.o.artifacts.get(key);
+    // Storage that cannot be read does not stop a checked fetch from reaching the client, uncached.
+    let storageDown: StorageUnavailableError | undefined;
+    const stored = await this.o.artifacts.get(key).catch((err: unknown): StoredArtifact => {
+      if (!(err instanceof StorageUnavailableError)) throw err;
+      storageDown = err;
+      return { state: "missing" };
+    });
     if (stored.state === "ok") {
       this.o.metrics.cache.inc({ kind: req.kind, result: "hit" });
       if (stored.record.checksum === "unverified") this.o.onUnverified?.(req);
@@ -90,6 +97,8 @@ export class ModuleService {
         return stored.artifact;
       }
       if (stored.state === "unrecorded") discard(stored.artifact);
+      // Without an upstream to fall back on, the storage failure is what the client needs to hear.
+      if (storageDown && !(err instanceof VerificationError)) throw storageDown;
       throw err;
     }
   }

@@ -16,9 +16,8 @@ import { UpstreamError } from "./upstream/upstream";
 const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
 /** list and @latest move when a version is tagged; a minute keeps shared caches close. */
 const SHORT_CACHE = "public, max-age=60";
-
-/** Seconds a client is told to wait when storage fails. */
-const RETRY_AFTER_SECONDS = "10";
+/** A full or refusing disk or bucket is not fixed at once; clients and caches that honour it back off this long. */
+const STORAGE_RETRY_AFTER_SECONDS = 30;
 
 const CONTENT_TYPES = {
   info: "application/json",
@@ -65,7 +64,7 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
         await deps.storage.checkReady();
         sendText(res, 200, "ready\n");
       } catch (err) {
-        res.setHeader("Retry-After", RETRY_AFTER_SECONDS);
+        res.setHeader("Retry-After", STORAGE_RETRY_AFTER_SECONDS);
         sendText(res, 503, `storage not ready: ${(err as Error).message}\n`);
       }
       return;
@@ -128,7 +127,7 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
     if (err instanceof StorageUnavailableError) {
       deps.metrics.storageFailures.inc({ op: "read" });
       deps.log(`storage unavailable on ${req.url}: ${err.message}`);
-      res.setHeader("Retry-After", RETRY_AFTER_SECONDS);
+      res.setHeader("Retry-After", STORAGE_RETRY_AFTER_SECONDS);
     }
     res.setHeader("Cache-Control", "no-cache");
     sendText(res, status, `${clientText(err as Error, status)}\n`);
@@ -173,7 +172,7 @@ async function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse,
  * more than their kind.
  */
 function clientText(err: Error, status: number): string {
-  if (err instanceof StorageUnavailableError) return "storage unavailable: the proxy cannot read or write its cache; retry shortly";
+  if (err instanceof StorageUnavailableError) return `storage unavailable, retry shortly: ${oneLine(err.message, MAX_ERROR_TEXT)}`;
   return oneLine(err.message.split("\n")[0], MAX_ERROR_TEXT) || `status ${status}`;
 }
 

@@ -223,6 +223,20 @@ describe("ModuleService over memory storage", function () {
     assert.equal((await h.metrics.storageFailures.get()).values[0].value, 1);
   });
 
+  it("passes checked content on when storage can neither read nor write", async function () {
+    const failing = new MemoryStorage();
+    const full = async () => {
+      throw new StorageUnavailableError("disk full");
+    };
+    failing.write = full;
+    failing.read = full;
+    const h = await harness({ storage: failing });
+    for (const file of [`${V}.zip`, `${V}.mod`, `${V}.info`]) {
+      const body = await bytes(await h.service.versionFile(req(file)));
+      assert.ok(body.equals(h.upstream.files.get(`${MOD}/@v/${file}`) as Buffer), file);
+    }
+  });
+
   it("ends a fetch that runs past the deadline", async function () {
     const h = await harness({ deadlineMs: 100 });
     h.upstream.fetch = async () => ({ body: new Readable({ read() {} }), size: 10 });

@@ -2,11 +2,14 @@ import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import http from "node:http";
+import { AddressInfo } from "node:net";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { RunningProxy, startProxy } from "../../proxy-app/src/app";
 import { loadConfig } from "../../proxy-app/src/config";
 import { S3Storage } from "../../proxy-app/src/storage/s3";
+import { StorageUnavailableError } from "../../proxy-app/src/storage/storage";
 import { buildGoproxyTree, GoproxyTree } from "../support/goproxy-tree";
 import { encodeCase } from "../../proxy-app/src/module-path";
 import { S3_TEST_ENV, S3TestServer, startS3Server } from "../support/s3-server";
@@ -51,6 +54,38 @@ function recordRequests(client: S3Client): { command: string; headers: Record<st
     { step: "finalizeRequest", name: "recordRequests" },
   );
   return sent;
+}
+
+/**
+ * Makes the next `times` PutObject requests fail as S3 fails a conditional
+ * write that a concurrent operation on the key interfered with (409
+ * ConditionalRequestConflict), after running `meanwhile`: moto never answers so.
+ */
+function injectConflicts(client: S3Client, times: number, meanwhile: () => Promise<unknown> = async () => undefined): void {
+  let left = times;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== "PutObjectCommand" || left === 0) return next(args);
+      left--;
+      await meanwhile();
+      throw Object.assign(new Error("A conflicting conditional operation is currently in progress against this resource."), {
+        name: "ConditionalRequestConflict",
+        $metadata: { httpStatusCode: 409 },
+      });
+    },
+    { step: "initialize", name: "injectConflicts" },
+  );
+}
+
+/** A client for an endpoint that is not moto, with credentials a test can look for in messages and no retries. */
+function clientFor(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: "us-east-1",
+    credentials: { accessKeyId: "AKIDMODPROXYTEST", secretAccessKey: "never-shown-secret" },
+    maxAttempts: 1,
+  });
 }
 
 /** Yields `size` random bytes in uneven chunks, then fails if `failWith` is given. */
@@ -200,11 +235,104 @@ describe("S3 storage against moto's S3 server", function () {
       client.destroy();
     });
 
-    it("is not ready, and does not pass reads off as absent objects, when the bucket is missing", async () => {
-      const storage = new S3Storage({ client: server.client, bucket: `${bucket}-absent` });
-      await assert.rejects(storage.checkReady());
-      await assert.rejects(storage.read("example.com/m/@v/v1.0.0.mod"), /NoSuchBucket|bucket does not exist/);
+    describe("when S3 answers 409 ConditionalRequestConflict", () => {
+      it("sends a buffer again when no object is there", async () => {
+        const client = server.newClient();
+        const sent = recordRequests(client);
+        injectConflicts(client, 2);
+        const storage = new S3Storage({ client, bucket });
+        assert.deepEqual(await storage.write("example.com/m/@v/v1.0.0.info", Buffer.from("{}")), { created: true, size: 2 });
+        assert.equal(sent.filter((r) => r.command === "PutObjectCommand").length, 1, "the one request that got through");
+        assert.equal((await readBytes(storage, "example.com/m/@v/v1.0.0.info"))?.toString(), "{}");
+        client.destroy();
+      });
+
+      it("keeps the object another writer published meanwhile", async () => {
+        const client = server.newClient();
+        const other = new S3Storage({ client: server.client, bucket });
+        injectConflicts(client, 1, () => other.write("example.com/m/@v/v1.0.0.zip", Buffer.from("theirs")));
+        const storage = new S3Storage({ client, bucket });
+        assert.deepEqual(await storage.write("example.com/m/@v/v1.0.0.zip", tricklingStream(Buffer.from("ours, longer"))), { created: false, size: 6 });
+        assert.equal((await readBytes(storage, "example.com/m/@v/v1.0.0.zip"))?.toString(), "theirs");
+        client.destroy();
+      });
+
+      it("is unavailable when a stream cannot be sent again or a buffer keeps conflicting", async () => {
+        const client = server.newClient();
+        injectConflicts(client, 4);
+        const storage = new S3Storage({ client, bucket });
+        const expected = (err: unknown) => err instanceof StorageUnavailableError && err.message === `S3 bucket ${bucket}: ConditionalRequestConflict`;
+        await assert.rejects(storage.write("example.com/m/@v/v1.0.0.zip", tricklingStream(Buffer.from("zip"))), expected);
+        await assert.rejects(storage.write("example.com/m/@v/v1.0.0.info", Buffer.from("{}")), expected);
+        assert.deepEqual(await bucketKeys(client, bucket), []);
+        client.destroy();
+      });
     });
+
+    it("is not ready, and does not pass reads or writes off as absent or done, when the bucket is missing", async () => {
+      const absent = `${bucket}-absent`;
+      const storage = new S3Storage({ client: server.client, bucket: absent });
+      const unavailable = (err: unknown) => err instanceof StorageUnavailableError && err.message === `S3 bucket ${absent}: NoSuchBucket (404)`;
+      await assert.rejects(storage.checkReady(), unavailable);
+      await assert.rejects(storage.read("example.com/m/@v/v1.0.0.mod"), unavailable);
+      await assert.rejects(storage.list("example.com/m/@v/"), unavailable);
+      await assert.rejects(storage.delete("example.com/m/@v/v1.0.0.mod"), unavailable);
+      // More parts than Upload reads ahead before its first request fails.
+      const { stream } = randomStream(64 * MiB);
+      await assert.rejects(storage.write("example.com/m/@v/v1.0.0.zip", stream), unavailable);
+      assert.ok(stream.destroyed, "the refused body is released, not left waiting for a reader");
+    });
+  });
+
+  describe("S3Storage when S3 cannot be used", () => {
+    it("is unavailable when nothing listens at the endpoint", async () => {
+      const closed = http.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+      const { port } = closed.address() as AddressInfo;
+      await new Promise((resolve) => closed.close(resolve));
+      const client = clientFor(`http://127.0.0.1:${port}`);
+      const storage = new S3Storage({ client, bucket: "modproxy-cache" });
+      const unreachable = (err: unknown) => err instanceof StorageUnavailableError && err.message === "S3 bucket modproxy-cache: ECONNREFUSED";
+      await assert.rejects(storage.checkReady(), unreachable);
+      await assert.rejects(storage.read("example.com/m/@v/v1.0.0.mod"), unreachable);
+      await assert.rejects(storage.write("example.com/m/@v/v1.0.0.mod", Buffer.from("module m\n")), unreachable);
+      client.destroy();
+    });
+
+    for (const [status, code] of [
+      [403, "AccessDenied"],
+      [500, "InternalError"],
+      [503, "SlowDown"],
+    ] as const) {
+      it(`is unavailable, with a reason that names no principal or credential, when S3 answers ${status} ${code}`, async () => {
+        const fake = http.createServer((req, res) => {
+          req.resume();
+          res.writeHead(status, { "content-type": "application/xml" });
+          const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>User: arn:aws:iam::123456789012:user/ci is not authorized</Message></Error>`;
+          res.end(req.method === "HEAD" ? undefined : xml);
+        });
+        await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
+        const client = clientFor(`http://127.0.0.1:${(fake.address() as AddressInfo).port}`);
+        const storage = new S3Storage({ client, bucket: "modproxy-cache" });
+        try {
+          const expected = (err: unknown) => err instanceof StorageUnavailableError && err.message === `S3 bucket modproxy-cache: ${code} (${status})`;
+          await assert.rejects(storage.read("example.com/m/@v/v1.0.0.mod"), expected);
+          await assert.rejects(storage.write("example.com/m/@v/v1.0.0.mod", Buffer.from("module m\n")), expected);
+          await assert.rejects(storage.list("example.com/m/@v/"), expected);
+          await assert.rejects(storage.delete("example.com/m/@v/v1.0.0.mod"), expected);
+          // HEAD answers have no body, so the SDK cannot name the error; the status is enough.
+          for (const op of [storage.stat("example.com/m/@v/v1.0.0.mod"), storage.checkReady()]) {
+            await assert.rejects(
+              op,
+              (err) => err instanceof StorageUnavailableError && err.message.endsWith(`(${status})`) && !/123456789012|AKID|secret/.test(err.message),
+            );
+          }
+        } finally {
+          client.destroy();
+          await new Promise((resolve) => fake.close(resolve));
+        }
+      });
+    }
   });
 
   describe("modproxy configured with MODPROXY_STORAGE=s3", () => {

@@ -3,7 +3,8 @@ import { createWriteStream, promises as fs } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { assertSafeKey, InvalidKeyError, ObjectInfo, Storage, StoredObject, WriteResult } from "./storage";
+import { BodyReader } from "./body";
+import { assertSafeKey, InvalidKeyError, ObjectInfo, Storage, StorageUnavailableError, StoredObject, WriteResult } from "./storage";
 
 /** Where partial writes live until they are complete; inside the root so link and rename stay on one file system. */
 const TEMP_DIR = ".tmp";
@@ -16,25 +17,50 @@ const TEMP_DIR = ".tmp";
  * publishing it fails: nothing is stored, nothing half-written is served.
  */
 const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
+/** Enough for a few module zips; below it the proxy could serve but hardly cache. */
+const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
+/** One block: a probe that writes nothing could succeed on a full disk. */
+const PROBE_BYTES = 4096;
+
+/** Errors that say the disk cannot be used now rather than that an object is absent or a key is bad. */
+const UNAVAILABLE_CODES: Record<string, string> = {
+  ENOSPC: "disk full",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EIO: "I/O error",
+};
+
+export interface DiskStorageOptions {
+  /** checkReady fails when less than this is free on the file system. */
+  minFreeBytes?: number;
+}
 
 /** Stores objects as files under one directory, which several processes may share. */
 export class DiskStorage implements Storage {
   readonly root: string;
+  private readonly minFreeBytes: number;
 
-  constructor(root: string) {
+  constructor(root: string, { minFreeBytes = DEFAULT_MIN_FREE_BYTES }: DiskStorageOptions = {}) {
     this.root = path.resolve(root);
+    this.minFreeBytes = minFreeBytes;
   }
 
   /** Creates the directory tree and removes temp files old enough to be a crashed write's (see TEMP_MAX_AGE_MS). */
   async init(): Promise<this> {
     const tempDir = path.join(this.root, TEMP_DIR);
-    await fs.mkdir(tempDir, { recursive: true });
-    const cutoff = Date.now() - TEMP_MAX_AGE_MS;
-    for (const name of await fs.readdir(tempDir)) {
-      const file = path.join(tempDir, name);
-      // Another process may publish or sweep the file meanwhile.
-      const st = await fs.stat(file).catch(ignoreMissing);
-      if (st && st.mtimeMs < cutoff) await fs.rm(file, { recursive: true, force: true });
+    try {
+      await fs.mkdir(tempDir, { recursive: true });
+      const cutoff = Date.now() - TEMP_MAX_AGE_MS;
+      for (const name of await fs.readdir(tempDir)) {
+        const file = path.join(tempDir, name);
+        // Another process may publish or sweep the file meanwhile.
+        const st = await fs.stat(file).catch(ignoreMissing);
+        if (st && st.mtimeMs < cutoff) await fs.rm(file, { recursive: true, force: true });
+      }
+    } catch (err) {
+      throw diskFailure(this.root, err);
     }
     return this;
   }
@@ -50,22 +76,24 @@ export class DiskStorage implements Storage {
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
+    const file = this.resolve(key);
     try {
-      const st = await fs.stat(this.resolve(key));
+      const st = await fs.stat(file);
       return st.isFile() ? infoOf(st) : undefined;
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw err;
+      throw diskFailure(this.root, err);
     }
   }
 
   async read(key: string): Promise<StoredObject | undefined> {
+    const file = this.resolve(key);
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(this.resolve(key), "r");
+      handle = await fs.open(file, "r");
     } catch (err) {
       if (isMissing(err) || (err as NodeJS.ErrnoException).code === "EISDIR") return undefined;
-      throw err;
+      throw diskFailure(this.root, err);
     }
     const st = await handle.stat();
     if (!st.isFile()) {
@@ -84,10 +112,11 @@ export class DiskStorage implements Storage {
   async write(key: string, body: Readable | Buffer, opts: { overwrite?: boolean } = {}): Promise<WriteResult> {
     const target = this.resolve(key);
     const temp = path.join(this.root, TEMP_DIR, `${randomBytes(12).toString("hex")}.part`);
+    const reader = Buffer.isBuffer(body) ? undefined : new BodyReader(body);
     try {
       // Synced before publishing: after a crash, a published file must not turn out empty or torn.
       const out = createWriteStream(temp, { flags: "wx", flush: true });
-      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, out);
+      await pipeline(reader ? Readable.from(reader.chunks()) : Readable.from([body]), out);
       const size = out.bytesWritten;
       await fs.mkdir(path.dirname(target), { recursive: true });
       if (opts.overwrite) {
@@ -102,6 +131,11 @@ export class DiskStorage implements Storage {
       }
       // Deleted since link failed: the write lost to an object that was then purged; our size is the best answer left.
       return { created: false, size: (await this.stat(key))?.size ?? size };
+    } catch (err) {
+      if (reader?.failed) throw err;
+      // A failed file stops the body unread: free the caller's stream, which may feed a client too.
+      if (!Buffer.isBuffer(body)) body.destroy();
+      throw diskFailure(this.root, err);
     } finally {
       // After a rename there is nothing left to remove; a temp that cannot be removed is swept by a later init.
       await fs.rm(temp, { force: true }).catch(() => undefined);
@@ -109,11 +143,12 @@ export class DiskStorage implements Storage {
   }
 
   async delete(key: string): Promise<void> {
+    const file = this.resolve(key);
     try {
-      await fs.unlink(this.resolve(key));
+      await fs.unlink(file);
     } catch (err) {
       if (isMissing(err) || (err as NodeJS.ErrnoException).code === "EISDIR") return;
-      throw err;
+      throw diskFailure(this.root, err);
     }
   }
 
@@ -124,13 +159,33 @@ export class DiskStorage implements Storage {
       return entries.filter((e) => e.isFile()).map((e) => e.name);
     } catch (err) {
       if (isMissing(err)) return [];
-      throw err;
+      throw diskFailure(this.root, err);
     }
   }
 
+  /** Writes, syncs and removes a probe file, so a read-only, full or failing disk shows, then checks free space. */
   async checkReady(): Promise<void> {
-    await fs.access(path.join(this.root, TEMP_DIR), fs.constants.W_OK);
+    const probe = path.join(this.root, TEMP_DIR, `${randomBytes(12).toString("hex")}.probe`);
+    try {
+      await fs.writeFile(probe, Buffer.alloc(PROBE_BYTES), { flag: "wx", flush: true });
+      await fs.unlink(probe);
+      const st = await fs.statfs(this.root);
+      const free = st.bavail * st.bsize;
+      if (free < this.minFreeBytes) {
+        throw new StorageUnavailableError(`storage directory ${this.root}: only ${mebibytes(free)} free, below ${mebibytes(this.minFreeBytes)}`);
+      }
+    } catch (err) {
+      await fs.rm(probe, { force: true }).catch(() => undefined);
+      throw diskFailure(this.root, err);
+    }
   }
+}
+
+/** StorageUnavailableError for errors that mean the disk is unusable now (full, read-only, refused, failing); others unchanged. */
+export function diskFailure(root: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason = code === undefined ? undefined : UNAVAILABLE_CODES[code];
+  return reason === undefined ? err : new StorageUnavailableError(`storage directory ${root}: ${code} (${reason})`);
 }
 
 function infoOf(st: { size: number }): ObjectInfo {
@@ -146,4 +201,8 @@ function isMissing(err: unknown): boolean {
 function ignoreMissing(err: unknown): undefined {
   if (isMissing(err)) return undefined;
   throw err;
+}
+
+function mebibytes(bytes: number): string {
+  return `${Math.floor(bytes / (1024 * 1024))} MiB`;
 }
