@@ -1,0 +1,1 @@
+module.exports = require("./suites.cjs").e2e;
