@@ -61,7 +61,7 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   });
   const mode = config.verify ?? defaultOf("verify");
   metrics.verifyMode.set({ mode }, 1);
-  const verifying = new VerifyingFetcher({
+  const verifying = await new VerifyingFetcher({
     artifacts,
     upstream,
     privateRoute,
@@ -72,7 +72,7 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
     spoolDir: config.spoolDir ?? (config.storage === "s3" ? undefined : path.join(config.storageDir, ".spool")),
     metrics,
     log,
-  });
+  }).init();
   const answers = new AnswerCache({
     storage,
     ttlMs: config.listTtlMs ?? defaultOf("listTtlMs"),

@@ -8,7 +8,7 @@ import type { ProxyMetrics } from "./metrics";
 import { ModulePatterns } from "./private-patterns";
 import { VersionFileRequest, versionFilePath } from "./protocol";
 import { SingleFlight, Slots } from "./single-flight";
-import { Spool } from "./spool";
+import { Spool, sweepSpool } from "./spool";
 import { Upstream, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "./upstream/upstream";
 import { checkModMatchesZip, checkModuleZip, goModHash, InvalidModuleContentError, MAX_GO_MOD, MAX_ZIP_FILE } from "./verify/module-zip";
 
@@ -104,6 +104,12 @@ export class VerifyingFetcher implements Fetcher {
     const body = record.body;
     await this.publish(key, body, record.record, replace, req);
     return { size: body.length, etag: `"${record.record.h1 ?? record.record.sha256}"`, open: () => body, done: Promise.resolve() };
+  }
+
+  /** Clears what crashed processes left in the spool directory. */
+  async init(): Promise<this> {
+    await sweepSpool(this.spoolDir);
+    return this;
   }
 
   /** Stops the background re-verification. */

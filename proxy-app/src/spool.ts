@@ -155,6 +155,23 @@ export class Spool {
   }
 }
 
+/**
+ * Removes spool files a crashed process left behind. Only old ones: another
+ * process sharing the directory may be filling a fresh one right now.
+ */
+export async function sweepSpool(dir: string, olderThanMs = STALE_SPOOL_MS): Promise<void> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const cutoff = Date.now() - olderThanMs;
+  for (const name of names.filter((n) => n.endsWith(".spool"))) {
+    const file = path.join(dir, name);
+    const st = await fs.stat(file).catch(() => undefined);
+    if (st && st.mtimeMs < cutoff) await fs.rm(file, { force: true });
+  }
+}
+
+/** A spool file untouched this long belongs to no live fetch: the fetch deadline is far shorter by default. */
+const STALE_SPOOL_MS = 60 * 60_000;
+
 /** Large reads: a 100 MB zip in few hand-offs between the thread pool and the event loop. */
 const READ_CHUNK = 1024 * 1024;
 

@@ -163,6 +163,7 @@ export class SumdbService {
   private readonly dbs = new Map<string, CheckedDb>();
   private readonly lookups = new SingleFlight<{ id: number; record: Buffer }>();
   private readonly latestFlights = new SingleFlight<Pinned>();
+  private readonly tiles = new SingleFlight<Artifact>();
   /** Serializes changes of a pinned tree, so tiles are fetched for one new tree at a time. */
   private pinning: Promise<unknown> = Promise.resolve();
 
@@ -304,18 +305,20 @@ export class SumdbService {
       this.metrics.cache.inc({ kind: "sumdb-tile", result: "hit" });
       return { body: local, size: local.length, immutable: true };
     }
-    let pinned = await this.pinnedOf(db);
-    if (!pinned || tileEnd(tile) > pinned.tree.n) pinned = await this.latest(db);
-    const data = await this.fetch(db.name, file);
-    if (tileEnd(tile) > pinned.tree.n) {
-      // Newer than any tree head to be had: the client checks it; it is not kept.
-      this.metrics.cache.inc({ kind: "sumdb-tile", result: "bypass" });
-      return { body: data, immutable: false };
-    }
-    const tree = pinned.tree;
-    await this.proven(db, tree, async (read) => [...(await verifyTile(tree, tile, data, read)), tile], file, new Map([[tilePath(tile), data]]));
-    this.metrics.cache.inc({ kind: "sumdb-tile", result: "miss" });
-    return { body: data, size: data.length, immutable: true };
+    return this.tiles.run(`${db.name}/${file}`, async () => {
+      let pinned = await this.pinnedOf(db);
+      if (!pinned || tileEnd(tile) > pinned.tree.n) pinned = await this.latest(db);
+      const data = await this.fetch(db.name, file);
+      if (tileEnd(tile) > pinned.tree.n) {
+        // Newer than any tree head to be had: the client checks it; it is not kept.
+        this.metrics.cache.inc({ kind: "sumdb-tile", result: "bypass" });
+        return { body: data, immutable: false };
+      }
+      const tree = pinned.tree;
+      await this.proven(db, tree, async (read) => [...(await verifyTile(tree, tile, data, read)), tile], file, new Map([[tilePath(tile), data]]));
+      this.metrics.cache.inc({ kind: "sumdb-tile", result: "miss" });
+      return { body: data, size: data.length, immutable: true };
+    });
   }
 
   /**
