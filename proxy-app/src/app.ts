@@ -16,6 +16,7 @@ import { ModulePatterns } from "./private-patterns";
 import { parseGoSumDb, SumdbRoute, SumdbService, SumdbSettings } from "./sumdb";
 import { NetrcFile } from "./netrc";
 import { Egress } from "./upstream/egress";
+import { HealthTrackedUpstream } from "./upstream/health";
 import { HttpProxyOptions, HttpProxyUpstream } from "./upstream/http-proxy";
 import { Upstream } from "./upstream/upstream";
 import { createRequestHandler } from "./server";
@@ -54,7 +55,7 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   const metrics = new ProxyMetrics();
   const upstream = upstreamFromList(config.upstream, { timeoutMs: config.upstreamTimeoutMs, metrics, direct, ...reach });
   const privateRoute = direct && { noProxy, upstream: direct };
-  const sumdb = new SumdbService(storage, sumdbSettings(config, upstream, reach), metrics, log);
+  const sumdb = new SumdbService(storage, sumdbSettings(config, upstream, reach, metrics), metrics, log);
   const artifacts = new ArtifactStore(storage, (key) => {
     metrics.verificationFailures.inc({ check: "stored" });
     log(`stored ${key} does not match its recorded hash: fetching it again`);
@@ -136,12 +137,17 @@ function goDirectFromConfig(config: ProxyConfig, options: StartOptions): Promise
 }
 
 /** GOSUMDB with a URL is reached there; any other database through the upstream proxies, as the go command would. */
-function sumdbSettings(config: ProxyConfig, upstream: Upstream, reach: HttpProxyOptions): SumdbSettings {
+function sumdbSettings(config: ProxyConfig, upstream: Upstream, reach: HttpProxyOptions, metrics: ProxyMetrics): SumdbSettings {
   const named = config.goSumDb === undefined ? undefined : parseGoSumDb(config.goSumDb);
   const main = named ?? parseGoSumDb("sum.golang.org");
   const viaUpstreams: SumdbRoute = { upstream, pathOf: (name, file) => `sumdb/${name}/${file}`, asksSupported: true };
   const direct: SumdbRoute | undefined = named?.url
-    ? { upstream: new HttpProxyUpstream(named.url, config.upstreamTimeoutMs, reach), pathOf: (_name, file) => file, asksSupported: false }
+    ? {
+        // Tracked like the upstream proxies: a database that is down costs one timeout, not one per request.
+        upstream: new HealthTrackedUpstream(new HttpProxyUpstream(named.url, config.upstreamTimeoutMs, reach), new URL(named.url).host, metrics),
+        pathOf: (_name, file) => file,
+        asksSupported: false,
+      }
     : undefined;
   return {
     main,
