@@ -128,8 +128,28 @@ export class DiskStorage implements Storage {
     }
   }
 
+  async *keys(prefix: string): AsyncIterable<string> {
+    const dir = prefix === "" ? this.root : this.resolve(prefix, { prefix: true });
+    yield* filesUnder(dir, prefix);
+  }
+
   async checkReady(): Promise<void> {
     await fs.access(path.join(this.root, TEMP_DIR), fs.constants.W_OK);
+  }
+}
+
+/** Keys of the files under dir, depth first; the temp area at the root holds parts, not objects. */
+async function* filesUnder(dir: string, keyPrefix: string): AsyncGenerator<string> {
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (isMissing(err)) return;
+    throw err;
+  }
+  for (const entry of entries) {
+    if (entry.isFile()) yield keyPrefix + entry.name;
+    else if (entry.isDirectory() && !(keyPrefix === "" && entry.name === TEMP_DIR)) yield* filesUnder(path.join(dir, entry.name), `${keyPrefix}${entry.name}/`);
   }
 }
 
