@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { buildProxyServices, startProxy, TlsFileError } from "./app";
+import { auditStore, formatAuditSummary } from "./audit";
 import { TokenFileError } from "./auth";
-import { ConfigError, loadConfig, ProxyConfig, SETTINGS } from "./config";
+import { ConfigError, defaultOf, loadConfig, ProxyConfig, SETTINGS } from "./config";
 import { GoFileError } from "./gofiles";
 import { NetrcFileError } from "./netrc";
 import { Progress } from "./progress";
@@ -17,18 +18,21 @@ Usage:
   modproxy serve [flags]               serve the GOPROXY protocol, caching every module it serves
   modproxy warm [flags] <path>...      fetch, check and store every module version a build needs, with its
                                        checksum-database record, so the proxy serves the build with the upstreams gone
+  modproxy verify [--purge] [flags]    check every stored version file against its record and the checksum database
   modproxy --help                      this text
 
 warm reads go.mod files (require directives; a module replaced by a directory is skipped), go.sum files,
 go.work files (their modules' go.mod and go.sum, and go.work.sum) and directories (their go.work, else
 their go.mod and go.sum). A version whose go.sum line differs from the hash the proxy verified fails.
-Exit status: 0 all done, 1 a version failed to warm, 2 bad usage or configuration.
+verify writes the record of a file stored without one once it passes; --purge removes the files that fail,
+so the proxy fetches them again. Without --purge nothing but records is changed.
+Exit status: 0 all done, 1 a version failed to warm or a stored file failed its checks, 2 bad usage or configuration.
 
 Flags of every command (each also read from its environment variable; a flag wins):
 ${SETTINGS.map((s) => `  ${`${s.flag} <value>`.padEnd(26)} ${s.env}: ${s.description} (default: ${s.defaultText ?? s.default})`).join("\n")}
 `;
 
-const VERBS = ["serve", "warm"] as const;
+const VERBS = ["serve", "warm", "verify"] as const;
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
@@ -41,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const settingFlags = Object.fromEntries(SETTINGS.map((s) => [s.flag.slice(2), { type: "string" as const }]));
-  const options = { ...settingFlags, help: { type: "boolean" as const, short: "h" } };
+  const options = { ...settingFlags, help: { type: "boolean" as const, short: "h" }, ...(verb === "verify" ? { purge: { type: "boolean" as const } } : {}) };
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
@@ -72,7 +76,8 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     if (verb === "serve") return await serve(config);
-    return await runWarm(config, positionals);
+    if (verb === "warm") return await runWarm(config, positionals);
+    return await runVerify(config, values.purge === true);
   } catch (err) {
     if (isStartupError(err)) {
       process.stderr.write(`modproxy: ${(err as Error).message}\n`);
@@ -132,6 +137,19 @@ async function runWarm(config: ProxyConfig, inputs: string[]): Promise<number> {
     const summary = await warm(services, targets, progress);
     process.stdout.write(`${formatSummary(summary)}\n`);
     return summary.failed.length === 0 ? 0 : 1;
+  } finally {
+    await services.close();
+  }
+}
+
+async function runVerify(config: ProxyConfig, purge: boolean): Promise<number> {
+  const progress = new Progress(process.stdout, process.stderr);
+  const services = await buildProxyServices(config, (msg) => progress.line(msg, "err"));
+  progress.line(`verifying ${describeStorage(config)}${purge ? ", removing the files that fail" : ""}`);
+  try {
+    const summary = await auditStore(services, { purge, mode: config.verify ?? defaultOf("verify"), spoolDir: config.spoolDir, progress });
+    process.stdout.write(`${formatAuditSummary(summary, purge)}\n`);
+    return summary.unreadable.length > 0 || summary.mismatched.some((m) => !m.purged) ? 1 : 0;
   } finally {
     await services.close();
   }

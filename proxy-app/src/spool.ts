@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 
@@ -153,6 +154,11 @@ export class Spool {
     this.closed = true;
     void this.handle.close().finally(() => fs.rm(this.file, { force: true }));
   }
+}
+
+/** Where files are spooled when MODPROXY_SPOOL_DIR is not set. */
+export function defaultSpoolDir(): string {
+  return path.join(os.tmpdir(), "modproxy-spool");
 }
 
 /** Large reads: a 100 MB zip in few hand-offs between the thread pool and the event loop. */
