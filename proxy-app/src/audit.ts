@@ -10,7 +10,7 @@ import { defaultSpoolDir, Spool } from "./spool";
 import type { StoredObject } from "./storage/storage";
 import { checkModuleZip, goModHash, InvalidModuleContentError, MAX_GO_MOD, MAX_ZIP_FILE } from "./verify/module-zip";
 
-/** Files checked at once: enough to overlap storage round trips, few enough for two zips' worth of spool each. */
+/** Files checked at once: enough to overlap storage round trips, few enough to bound the spool to eight zips. */
 const AUDIT_CONCURRENCY = 8;
 
 export interface AuditOptions {

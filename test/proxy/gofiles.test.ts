@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { GoFileError, parseGoMod, parseGoSum, parseGoWork, replacementOf } from "../../proxy-app/src/gofiles";
+import { readWarmTargets } from "../../proxy-app/src/warm";
 
 describe("go.mod, go.sum and go.work reading", () => {
   describe("go.sum", () => {
@@ -140,5 +144,50 @@ replace (
     assert.equal(replacementOf(replace, "example.com/a", "v1.2.0")?.to, "example.com/b");
     assert.equal(replacementOf(replace, "example.com/a", "v1.3.0")?.to, "../a");
     assert.equal(replacementOf(replace, "example.com/z", "v1.0.0"), undefined);
+  });
+});
+
+describe("the versions modproxy warm takes from its paths", () => {
+  let dir: string;
+  beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-warm-inputs-"))));
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  async function write(files: Record<string, string>): Promise<void> {
+    for (const [name, text] of Object.entries(files)) {
+      await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+      await fs.writeFile(path.join(dir, name), text);
+    }
+  }
+
+  const summary = async (inputs: string[]) =>
+    (await readWarmTargets(inputs.map((i) => path.join(dir, i)))).map((t) => `${t.module}@${t.version}${t.zip ? "" : " (mod)"} ${t.sums.length}`).sort();
+
+  it("reads a directory's go.mod and go.sum, following replacements and merging what both name", async () => {
+    await write({
+      "m/go.mod":
+        "module example.com/m\nrequire (\n\texample.com/a v1.0.0\n\texample.com/b v1.1.0\n\texample.com/c v0.1.0\n)\nreplace example.com/b => example.com/fork/b v1.1.1\nreplace example.com/c => ../c\n",
+      "m/go.sum": "example.com/a v1.0.0 h1:a=\nexample.com/a v1.0.0/go.mod h1:am=\nexample.com/old v0.9.0/go.mod h1:o=\n",
+    });
+    assert.deepEqual(await summary(["m"]), ["example.com/a@v1.0.0 2", "example.com/fork/b@v1.1.1 0", "example.com/old@v0.9.0 (mod) 1"]);
+  });
+
+  it("reads a directory's go.work before its go.mod, skipping the workspace's own modules", async () => {
+    await write({
+      "go.work": "go 1.22\nuse ./app\nuse ./lib\n",
+      "go.mod": "module example.com/ignored\nrequire example.com/never v1.0.0\n",
+      "go.work.sum": "example.com/w v1.0.0/go.mod h1:w=\n",
+      "app/go.mod": "module example.com/app\nrequire (\n\texample.com/lib v0.0.0\n\texample.com/a v1.0.0\n)\n",
+      "lib/go.mod": "module example.com/lib\nrequire example.com/a v1.2.0\n",
+      "lib/go.sum": "example.com/a v1.2.0 h1:a12=\n",
+    });
+    assert.deepEqual(await summary(["."]), ["example.com/a@v1.0.0 0", "example.com/a@v1.2.0 1", "example.com/w@v1.0.0 (mod) 1"]);
+  });
+
+  it("refuses what it cannot read, naming the file and line", async () => {
+    await write({ "go.sum": "example.com/a v1 h1:x=\n", "empty/README": "", "go.work": "use ./missing\n" });
+    await assert.rejects(summary(["go.sum"]), /go\.sum:1: example\.com\/a@v1: not a canonical module version/);
+    await assert.rejects(summary(["empty"]), /empty: holds neither go\.work nor go\.mod/);
+    await assert.rejects(summary(["go.work"]), /missing\/go\.mod: no such file/);
+    await assert.rejects(summary(["nowhere"]), /nowhere: no such file or directory/);
   });
 });
