@@ -21,6 +21,7 @@ import { HttpProxyOptions, HttpProxyUpstream } from "./upstream/http-proxy";
 import { Upstream } from "./upstream/upstream";
 import { createRequestHandler } from "./server";
 import { storageFromConfig } from "./storage/from-config";
+import { Storage } from "./storage/storage";
 import { listsDirect, upstreamFromList } from "./upstream/chain";
 import { GoDirectUpstream } from "./upstream/go-direct";
 
@@ -41,9 +42,19 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-/** Wires storage, upstreams and the HTTP server together and starts listening. */
-export async function startProxy(config: ProxyConfig, log: (msg: string) => void = () => {}, options: StartOptions = {}): Promise<RunningProxy> {
-  const auth = config.authTokensFile === undefined ? undefined : await TokenAuthenticator.fromFile(config.authTokensFile);
+/** The proxy's parts, built from its configuration; the server and the commands that work on storage share them. */
+export interface ProxyServices {
+  storage: Storage;
+  artifacts: ArtifactStore;
+  sumdb: SumdbService;
+  service: ModuleService;
+  metrics: ProxyMetrics;
+  /** Stops background work and lets go of upstream connections and the go command. */
+  close(): Promise<void>;
+}
+
+/** Wires storage, upstreams, the checksum database and the verified fetch path together, without listening. */
+export async function buildProxyServices(config: ProxyConfig, log: (msg: string) => void = () => {}, options: StartOptions = {}): Promise<ProxyServices> {
   const storage = await storageFromConfig(config);
   // As in the go command, GONOPROXY defaults to GOPRIVATE.
   const noProxy = new ModulePatterns(config.goNoProxy ?? config.goPrivate ?? "");
@@ -90,8 +101,27 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
     log,
     onUnverified: (req) => verifying.noteUnverified(req),
   });
-  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth });
+  return {
+    storage,
+    artifacts,
+    sumdb,
+    service,
+    metrics,
+    close: async () => {
+      egress.close();
+      verifying.close();
+      await direct?.close();
+    },
+  };
+}
+
+/** Wires storage, upstreams and the HTTP server together and starts listening. */
+export async function startProxy(config: ProxyConfig, log: (msg: string) => void = () => {}, options: StartOptions = {}): Promise<RunningProxy> {
+  const auth = config.authTokensFile === undefined ? undefined : await TokenAuthenticator.fromFile(config.authTokensFile);
   const tls = config.tlsCertFile && config.tlsKeyFile ? await readTlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
+  const services = await buildProxyServices(config, log, options);
+  const { service, sumdb, storage, metrics } = services;
+  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth });
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   // Slow clients may take long over a large zip, but an idle keep-alive socket should not pin a worker.
   server.keepAliveTimeout = 5_000;
@@ -103,9 +133,7 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
       resolve();
     });
   }).catch(async (err: unknown) => {
-    egress.close();
-    verifying.close();
-    await direct?.close();
+    await services.close();
     throw err;
   });
   const { port } = server.address() as AddressInfo;
@@ -117,11 +145,7 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
-      }).finally(() => {
-        egress.close();
-        verifying.close();
-        return direct?.close();
-      }),
+      }).finally(() => services.close()),
   };
 }
 

@@ -130,8 +130,13 @@ export class ArtifactStore {
   /** Publishes a checked file and then its record; a file someone else published first is kept, with their record. */
   async put(key: string, body: Readable | Buffer, record: ArtifactRecord, opts: { overwrite?: boolean } = {}): Promise<boolean> {
     const { created } = await this.storage.write(key, body, opts);
-    if (created) await this.storage.write(`${key}.meta`, Buffer.from(JSON.stringify(record) + "\n"), { overwrite: true });
+    if (created) await this.writeRecord(key, record);
     return created;
+  }
+
+  /** Records (again) how a stored file was checked: once it is verified later, or checked for the first time. */
+  async writeRecord(key: string, record: ArtifactRecord): Promise<void> {
+    await this.storage.write(`${key}.meta`, Buffer.from(JSON.stringify(record) + "\n"), { overwrite: true });
   }
 
   async remove(key: string): Promise<void> {

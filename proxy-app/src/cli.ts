@@ -1,22 +1,38 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { startProxy, TlsFileError } from "./app";
+import { buildProxyServices, startProxy, TlsFileError } from "./app";
+import { auditStore, formatAuditSummary } from "./audit";
 import { TokenFileError } from "./auth";
-import { ConfigError, loadConfig, ProxyConfig, SETTINGS } from "./config";
+import { ConfigError, defaultOf, loadConfig, ProxyConfig, SETTINGS } from "./config";
+import { GoFileError } from "./gofiles";
 import { NetrcFileError } from "./netrc";
+import { Progress } from "./progress";
 import { UpstreamListError } from "./upstream/chain";
 import { EgressConfigError } from "./upstream/egress";
 import { GoDirectSetupError } from "./upstream/go-direct";
+import { formatSummary, readWarmTargets, warm, WarmTarget } from "./warm";
 
 const USAGE = `modproxy: a private Go module proxy
 
 Usage:
-  modproxy serve [flags]    serve the GOPROXY protocol, caching every module it serves
-  modproxy --help           this text
+  modproxy serve [flags]               serve the GOPROXY protocol, caching every module it serves
+  modproxy warm [flags] <path>...      fetch, check and store every module version a build needs, with its
+                                       checksum-database record, so the proxy serves the build with the upstreams gone
+  modproxy verify [--purge] [flags]    check every stored version file against its record and the checksum database
+  modproxy --help                      this text
 
-Flags of serve (each also read from its environment variable; a flag wins):
+warm reads go.mod files (require directives; a module replaced by a directory is skipped), go.sum files,
+go.work files (their modules' go.mod and go.sum, and go.work.sum) and directories (their go.work, else
+their go.mod and go.sum). A version whose go.sum line differs from the hash the proxy verified fails.
+verify writes the record of a file stored without one once it passes; --purge removes the files that fail,
+so the proxy fetches them again. Without --purge nothing but records is changed.
+Exit status: 0 all done, 1 a version failed to warm or a stored file failed its checks, 2 bad usage or configuration.
+
+Flags of every command (each also read from its environment variable; a flag wins):
 ${SETTINGS.map((s) => `  ${`${s.flag} <value>`.padEnd(26)} ${s.env}: ${s.description} (default: ${s.defaultText ?? s.default})`).join("\n")}
 `;
+
+const VERBS = ["serve", "warm", "verify"] as const;
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
@@ -24,16 +40,18 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return verb === undefined ? 2 : 0;
   }
-  if (verb !== "serve") {
+  if (!(VERBS as readonly string[]).includes(verb)) {
     process.stderr.write(`modproxy: unknown command "${verb}"\n\n${USAGE}`);
     return 2;
   }
-  const options = Object.fromEntries(SETTINGS.map((s) => [s.flag.slice(2), { type: "string" as const }]));
+  const settingFlags = Object.fromEntries(SETTINGS.map((s) => [s.flag.slice(2), { type: "string" as const }]));
+  const options = { ...settingFlags, help: { type: "boolean" as const, short: "h" }, ...(verb === "verify" ? { purge: { type: "boolean" as const } } : {}) };
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args: rest, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true }));
+    ({ values, positionals } = parseArgs({ args: rest, options, allowPositionals: verb === "warm", strict: true }));
   } catch (err) {
-    process.stderr.write(`modproxy serve: ${(err as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`modproxy ${verb}: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -56,23 +74,33 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
-  let proxy: Awaited<ReturnType<typeof startProxy>>;
   try {
-    proxy = await startProxy(config, log);
+    if (verb === "serve") return await serve(config);
+    if (verb === "warm") return await runWarm(config, positionals);
+    return await runVerify(config, values.purge === true);
   } catch (err) {
-    if (
-      err instanceof TokenFileError ||
-      err instanceof TlsFileError ||
-      err instanceof GoDirectSetupError ||
-      err instanceof NetrcFileError ||
-      err instanceof EgressConfigError
-    ) {
-      process.stderr.write(`modproxy: ${err.message}\n`);
+    if (isStartupError(err)) {
+      process.stderr.write(`modproxy: ${(err as Error).message}\n`);
       return 2;
     }
     throw err;
   }
+}
+
+/** A file or setting the services need at start is unusable: a configuration error. */
+function isStartupError(err: unknown): boolean {
+  return (
+    err instanceof TokenFileError ||
+    err instanceof TlsFileError ||
+    err instanceof GoDirectSetupError ||
+    err instanceof NetrcFileError ||
+    err instanceof EgressConfigError
+  );
+}
+
+async function serve(config: ProxyConfig): Promise<number> {
+  const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
+  const proxy = await startProxy(config, log);
   process.stdout.write(
     `modproxy serving on ${proxy.url} (storage: ${describeStorage(config)}, upstream: ${config.upstream})\n` +
       `Point the go command at it with:\n  export GOPROXY=${proxy.url}\n`,
@@ -86,6 +114,45 @@ async function main(argv: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   return 0;
+}
+
+async function runWarm(config: ProxyConfig, inputs: string[]): Promise<number> {
+  if (inputs.length === 0) {
+    process.stderr.write(`modproxy warm: name at least one go.mod, go.sum, go.work or directory\n\n${USAGE}`);
+    return 2;
+  }
+  let targets: WarmTarget[];
+  try {
+    // Read before storage is opened, so a wrong path changes nothing.
+    targets = await readWarmTargets(inputs);
+  } catch (err) {
+    if (!(err instanceof GoFileError)) throw err;
+    process.stderr.write(`modproxy warm: ${err.message}\n`);
+    return 2;
+  }
+  const progress = new Progress(process.stdout, process.stderr);
+  const services = await buildProxyServices(config, (msg) => progress.line(msg, "err"));
+  progress.line(`warming ${targets.length} module versions into ${describeStorage(config)} from ${config.upstream}`);
+  try {
+    const summary = await warm(services, targets, progress);
+    process.stdout.write(`${formatSummary(summary)}\n`);
+    return summary.failed.length === 0 ? 0 : 1;
+  } finally {
+    await services.close();
+  }
+}
+
+async function runVerify(config: ProxyConfig, purge: boolean): Promise<number> {
+  const progress = new Progress(process.stdout, process.stderr);
+  const services = await buildProxyServices(config, (msg) => progress.line(msg, "err"));
+  progress.line(`verifying ${describeStorage(config)}${purge ? ", removing the files that fail" : ""}`);
+  try {
+    const summary = await auditStore(services, { purge, mode: config.verify ?? defaultOf("verify"), spoolDir: config.spoolDir, progress });
+    process.stdout.write(`${formatAuditSummary(summary, purge)}\n`);
+    return summary.unreadable.length > 0 || summary.mismatched.some((m) => !m.purged) ? 1 : 0;
+  } finally {
+    await services.close();
+  }
 }
 
 function describeStorage(config: ProxyConfig): string {

@@ -1,6 +1,4 @@
 import { createReadStream } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { Readable } from "node:stream";
 import { ArtifactRecord, ArtifactStore, BadUpstreamContentError, ChecksumStatus, readAll, sha256Hex, VerificationError } from "./artifact";
 import type { VerifyMode } from "./config";
@@ -8,12 +6,12 @@ import type { ProxyMetrics } from "./metrics";
 import { ModulePatterns } from "./private-patterns";
 import { VersionFileRequest, versionFilePath } from "./protocol";
 import { SingleFlight, Slots } from "./single-flight";
-import { Spool, sweepSpool } from "./spool";
+import { defaultSpoolDir, Spool, sweepSpool } from "./spool";
 import { Upstream, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "./upstream/upstream";
 import { checkModMatchesZip, checkModuleZip, goModHash, InvalidModuleContentError, MAX_GO_MOD, MAX_ZIP_FILE } from "./verify/module-zip";
 
 /** A .info is a few fields of JSON. */
-const MAX_INFO = 64 * 1024;
+export const MAX_INFO = 64 * 1024;
 
 /** A version file fetched from an upstream, checked, and (unless storage failed) stored. */
 export interface FetchedFile {
@@ -94,7 +92,7 @@ export class VerifyingFetcher implements Fetcher {
 
   constructor(private readonly o: VerifyingFetcherOptions) {
     this.slots = new Slots(o.limits.maxFetches);
-    this.spoolDir = o.spoolDir ?? path.join(os.tmpdir(), "modproxy-spool");
+    this.spoolDir = o.spoolDir ?? defaultSpoolDir();
   }
 
   async fetch(req: VersionFileRequest, { replace = false } = {}): Promise<FetchedFile> {
@@ -351,7 +349,7 @@ export class VerifyingFetcher implements Fetcher {
       const want = hashes && (req.kind === "zip" ? hashes.zip : hashes.mod);
       if (hashes === undefined || want === record.h1) {
         const checksum: ChecksumStatus = hashes ? "verified" : "not-looked-up";
-        await this.o.artifacts.storage.write(`${key}.meta`, Buffer.from(JSON.stringify({ ...record, checksum, db: hashes?.db }) + "\n"), { overwrite: true });
+        await this.o.artifacts.writeRecord(key, { ...record, checksum, db: hashes?.db });
       } else {
         this.o.metrics.verificationFailures.inc({ check: "checksum" });
         this.o.metrics.purged.inc();

@@ -54,3 +54,16 @@ export class Slots {
     return this.used;
   }
 }
+
+/** Runs `fn` over every item with at most `limit` runs at once; items are taken as runs finish, so an iterable may be long. */
+export async function eachConcurrently<T>(items: Iterable<T> | AsyncIterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : toAsync(items)[Symbol.asyncIterator]();
+  const worker = async () => {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) await fn(next.value);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}

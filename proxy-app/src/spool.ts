@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 
@@ -171,6 +172,11 @@ export async function sweepSpool(dir: string, olderThanMs = STALE_SPOOL_MS): Pro
 
 /** A spool file untouched this long belongs to no live fetch: the fetch deadline is far shorter by default. */
 const STALE_SPOOL_MS = 60 * 60_000;
+
+/** Where files are spooled when MODPROXY_SPOOL_DIR is not set. */
+export function defaultSpoolDir(): string {
+  return path.join(os.tmpdir(), "modproxy-spool");
+}
 
 /** Large reads: a 100 MB zip in few hand-offs between the thread pool and the event loop. */
 const READ_CHUNK = 1024 * 1024;

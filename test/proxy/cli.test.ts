@@ -19,6 +19,9 @@ describe("modproxy command", () => {
     assert.equal(r.status, 0);
     for (const s of [
       "serve",
+      "warm",
+      "verify",
+      "--purge",
       "--port",
       "PORT",
       "--storage-dir",
@@ -51,8 +54,14 @@ describe("modproxy command", () => {
     assert.doesNotMatch(r.stderr, /hunter2|bot|tok/);
   });
 
-  it("rejects unknown verbs and flags", () => {
+  it("rejects unknown verbs and flags, and warm without a path", () => {
     assert.equal(node(["fly"]).status, 2);
+    const warm = node(["warm", "--storage-dir", path.join(dir, "never")], { MODPROXY_UPSTREAM: "off" });
+    assert.equal(warm.status, 2);
+    assert.match(warm.stderr, /name at least one go\.mod, go\.sum, go\.work or directory/);
+    // --purge belongs to verify alone, and verify takes no paths.
+    assert.equal(node(["warm", "--purge", "go.mod"]).status, 2);
+    assert.equal(node(["verify", "go.mod"]).status, 2);
     const r = node(["serve", "--colour", "blue"]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /colour/);

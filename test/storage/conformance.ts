@@ -18,6 +18,12 @@ export async function readBytes(storage: Storage, key: string): Promise<Buffer |
   return Buffer.concat(chunks);
 }
 
+export async function collectKeys(storage: Storage, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of storage.keys(prefix)) keys.push(key);
+  return keys;
+}
+
 async function readText(storage: Storage, key: string): Promise<string | undefined> {
   return (await readBytes(storage, key))?.toString("utf8");
 }
@@ -114,6 +120,17 @@ export function describeStorageConformance(backend: string, create: () => Promis
       assert.deepEqual((await storage.list("example.com/m/@v/")).sort(), ["v1.0.0.info", "v1.1.0.mod"]);
     });
 
+    it("enumerates every key under a prefix at any depth, and the whole store under an empty prefix", async () => {
+      const under = ["example.com/m/@v/v1.0.0.info", "example.com/m/@v/v1.0.0.info.meta", "example.com/m/sub/@v/v9.0.0.mod"];
+      const others = ["example.com/mm/@v/v2.0.0.info", "sumdb/sum.test.example/tile/8/0/000"];
+      for (const key of [...under, ...others]) await storage.write(key, Buffer.from("x"));
+      assert.deepEqual((await collectKeys(storage, "example.com/m/")).sort(), under);
+      assert.deepEqual((await collectKeys(storage, "")).sort(), [...under, ...others].sort());
+      assert.deepEqual(await collectKeys(storage, "example.com/none/"), []);
+      await storage.delete(under[0]);
+      assert.deepEqual((await collectKeys(storage, "example.com/m/@v/")).sort(), [under[1]]);
+    });
+
     it("keeps the first object when another is written to its key, consuming the second body", async () => {
       const key = "example.com/m/@v/v1.0.0.mod";
       assert.deepEqual(await storage.write(key, Buffer.from("module first\n")), { created: true, size: 13 });
@@ -199,6 +216,7 @@ export function describeStorageConformance(backend: string, create: () => Promis
         await assert.rejects(storage.delete(key), /invalid storage key|outside/, key);
       }
       await assert.rejects(storage.list("../"), /invalid storage key|outside/);
+      await assert.rejects(collectKeys(storage, "../"), /invalid storage key|outside/);
     });
 
     it("is ready when it can serve", async () => {

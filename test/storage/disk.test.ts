@@ -5,7 +5,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { DiskStorage, diskFailure } from "../../proxy-app/src/storage/disk";
 import { StorageUnavailableError } from "../../proxy-app/src/storage/storage";
-import { describeStorageConformance, distinctBodies, readBytes, tricklingStream } from "./conformance";
+import { collectKeys, describeStorageConformance, distinctBodies, readBytes, tricklingStream } from "./conformance";
 
 describeStorageConformance("disk", async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-disk-"));
@@ -144,5 +144,14 @@ describe("DiskStorage specifics", () => {
     const storage = await new DiskStorage(root).init();
     await assert.rejects(storage.read(".tmp/x.part"), /outside/);
     await assert.rejects(storage.delete(".tmp/x.part"), /outside/);
+  });
+
+  it("leaves its temp area out of the keys it enumerates", async () => {
+    const root = path.join(dir, "store");
+    const storage = await new DiskStorage(root).init();
+    await storage.write("example.com/m/@v/v1.0.0.mod", Buffer.from("module m\n"));
+    await fs.writeFile(path.join(root, ".tmp", "live.part"), "another process is writing this");
+    assert.deepEqual(await collectKeys(storage, ""), ["example.com/m/@v/v1.0.0.mod"]);
+    await assert.rejects(collectKeys(storage, ".tmp/"), /outside/);
   });
 });

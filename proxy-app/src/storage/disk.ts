@@ -163,6 +163,11 @@ export class DiskStorage implements Storage {
     }
   }
 
+  async *keys(prefix: string): AsyncIterable<string> {
+    const dir = prefix === "" ? this.root : this.resolve(prefix, { prefix: true });
+    yield* filesUnder(dir, prefix);
+  }
+
   /** Writes, syncs and removes a probe file, so a read-only, full or failing disk shows, then checks free space. */
   async checkReady(): Promise<void> {
     const probe = path.join(this.root, TEMP_DIR, `${randomBytes(12).toString("hex")}.probe`);
@@ -186,6 +191,22 @@ export function diskFailure(root: string, err: unknown): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   const reason = code === undefined ? undefined : UNAVAILABLE_CODES[code];
   return reason === undefined ? err : new StorageUnavailableError(`storage directory ${root}: ${code} (${reason})`);
+}
+
+/** Keys of the files under dir, depth first; dot directories at the root (temp area, spool) hold parts, not objects: no module path starts with a dot. */
+async function* filesUnder(dir: string, keyPrefix: string): AsyncGenerator<string> {
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (isMissing(err)) return;
+    throw err;
+  }
+  for (const entry of entries) {
+    if (entry.isFile()) yield keyPrefix + entry.name;
+    else if (entry.isDirectory() && !(keyPrefix === "" && entry.name.startsWith(".")))
+      yield* filesUnder(path.join(dir, entry.name), `${keyPrefix}${entry.name}/`);
+  }
 }
 
 function infoOf(st: { size: number }): ObjectInfo {

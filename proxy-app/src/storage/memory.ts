@@ -46,6 +46,12 @@ export class MemoryStorage implements Storage {
     return names;
   }
 
+  async *keys(prefix: string): AsyncIterable<string> {
+    assertSafeKey(prefix, { prefix: true });
+    // A snapshot: the caller may write or delete while it iterates.
+    for (const key of [...this.objects.keys()]) if (key.startsWith(prefix)) yield key;
+  }
+
   async checkReady(): Promise<void> {}
 }
 

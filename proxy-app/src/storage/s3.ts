@@ -140,6 +140,17 @@ export class S3Storage implements Storage {
     return names;
   }
 
+  /** Without a delimiter S3 lists every key under the prefix, however deep. */
+  async *keys(prefix: string): AsyncIterable<string> {
+    assertSafeKey(prefix, { prefix: true });
+    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: this.prefix + prefix })) {
+      for (const obj of page.Contents ?? []) {
+        const key = obj.Key?.slice(this.prefix.length);
+        if (key && !key.endsWith("/")) yield key;
+      }
+    }
+  }
+
   async checkReady(): Promise<void> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));

@@ -37,6 +37,11 @@ export interface Storage {
   delete(key: string): Promise<void>;
   /** Names (not full keys) of the objects directly under a "/"-terminated prefix. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * The full keys of every object under a "/"-terminated prefix, at any depth ("" for the whole store), in no
+   * particular order; for audits that walk the store. Objects written or deleted meanwhile may or may not appear.
+   */
+  keys(prefix: string): AsyncIterable<string>;
   /** Throws when the backend cannot serve requests (for readiness probes). */
   checkReady(): Promise<void>;
 }
