@@ -11,22 +11,32 @@ import { startTestSumdb, sumdbRecordsFor, TestSumdb } from "./sumdb";
 // loopback. Its storage directory is a subdirectory of a temp root, so tests
 // can watch the root for anything written outside storage.
 
-export interface ModproxyOverFixtures {
+/** What the proxy is pointed at: the static server, or a test's own upstream over the same tree. */
+export interface FixtureUpstream {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ModproxyOverFixtures<U extends FixtureUpstream = StaticServer> {
   tree: GoproxyTree;
-  upstream: StaticServer;
+  upstream: U;
   /** The checksum database vouching for the fixtures, served through the fixture upstream at /sumdb/<name>/ (absent with `sumdb: false`). */
   sumdb?: TestSumdb;
   proxy: RunningProxy;
   /** The temp directory holding storageDir (and nothing the proxy should touch). */
   root: string;
   storageDir: string;
+  /** Where the proxy spools zips while it checks them: under root, so a test sees what is left behind. */
+  spoolDir: string;
   /** Stops the fixture upstream (idempotent), so later requests find nobody listening. */
   stopUpstream(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export interface ModproxyOptions {
+export interface ModproxyOptions<U extends FixtureUpstream = StaticServer> {
   upstreamTimeoutMs: number;
+  /** Starts the upstream over the tree (and the database, forwarded at /sumdb/<name>/); by default the static server. */
+  startUpstream?: (tree: GoproxyTree, sumdb: TestSumdb | undefined) => Promise<U>;
   /** The proxy's upstream setting given the fixture upstream's URL; by default just that URL. */
   upstreamList?: (fixtureUrl: string) => string;
   /** Further settings (auth, TLS, GOPRIVATE, GOSUMDB...); by default none. */
@@ -41,13 +51,15 @@ export interface ModproxyOptions {
   sumdb?: boolean;
 }
 
-export async function startModproxyOverFixtures(options: ModproxyOptions): Promise<ModproxyOverFixtures> {
+export async function startModproxyOverFixtures<U extends FixtureUpstream = StaticServer>(options: ModproxyOptions<U>): Promise<ModproxyOverFixtures<U>> {
   const tree = await buildGoproxyTree();
   const sumdb = options.sumdb === false ? undefined : await startTestSumdb(sumdbRecordsFor(tree));
-  const upstream = await startStaticServer(tree.dir, sumdb);
+  // Without startUpstream, U is its default, StaticServer.
+  const upstream = (await (options.startUpstream ?? ((t, db) => startStaticServer(t.dir, db) as Promise<FixtureUpstream>))(tree, sumdb)) as U;
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-e2e-"));
   const storageDir = path.join(root, "storage");
   await fs.mkdir(storageDir);
+  const spoolDir = path.join(root, "spool");
   const proxy = await startProxy(
     {
       host: "127.0.0.1",
@@ -56,6 +68,7 @@ export async function startModproxyOverFixtures(options: ModproxyOptions): Promi
       upstream: options.upstreamList?.(upstream.url) ?? upstream.url,
       upstreamTimeoutMs: options.upstreamTimeoutMs,
       goSumDb: sumdb?.vkey,
+      spoolDir,
       ...options.config,
     },
     undefined,
@@ -70,6 +83,7 @@ export async function startModproxyOverFixtures(options: ModproxyOptions): Promi
     proxy,
     root,
     storageDir,
+    spoolDir,
     stopUpstream,
     async stop() {
       await proxy.close();
