@@ -74,6 +74,8 @@ export async function buildProxyServices(config: ProxyConfig, log: (msg: string)
   const mode = config.verify ?? defaultOf("verify");
   metrics.verifyMode.set({ mode }, 1);
   const verifying = await new VerifyingFetcher({
+    // Zips it needs itself come through the de-duplicated fetcher below (see VerifyingFetcherOptions.zips).
+    zips: { fetch: (req, opts) => fetcher.fetch(req, opts) },
     artifacts,
     upstream,
     privateRoute,
@@ -85,6 +87,7 @@ export async function buildProxyServices(config: ProxyConfig, log: (msg: string)
     metrics,
     log,
   }).init();
+  const fetcher = withSingleFlight(verifying);
   const answers = new AnswerCache({
     storage,
     ttlMs: config.listTtlMs ?? defaultOf("listTtlMs"),
@@ -93,7 +96,7 @@ export async function buildProxyServices(config: ProxyConfig, log: (msg: string)
   });
   const service = new ModuleService({
     artifacts,
-    fetcher: withSingleFlight(verifying),
+    fetcher,
     answers,
     upstream,
     privateRoute,

@@ -22,6 +22,8 @@ export interface FetchedFile {
   open(): Readable | Buffer;
   /** Settles when the file is stored or has failed; the fetch is shared until then. */
   done: Promise<void>;
+  /** What was checked and recorded, once `done` has resolved. */
+  readonly record?: ArtifactRecord;
 }
 
 /**
@@ -74,6 +76,12 @@ export interface VerifyingFetcherOptions {
   spoolDir?: string;
   metrics: ProxyMetrics;
   log: (msg: string) => void;
+  /**
+   * Fetches a zip for the .mod of a version no checksum database vouches for,
+   * which can only be held to the go.mod inside its zip; the shared fetcher,
+   * so the zip is fetched once. Default: this fetcher itself.
+   */
+  zips?: Fetcher;
 }
 
 type Expectation = { kind: "db"; hashes: ExpectedHashes } | { kind: "not-looked-up" } | { kind: "unreachable"; why: string };
@@ -101,7 +109,7 @@ export class VerifyingFetcher implements Fetcher {
     const record = req.kind === "info" ? await this.info(req, key) : await this.mod(req, key);
     const body = record.body;
     await this.publish(key, body, record.record, replace, req);
-    return { size: body.length, etag: `"${record.record.h1 ?? record.record.sha256}"`, open: () => body, done: Promise.resolve() };
+    return { size: body.length, etag: `"${record.record.h1 ?? record.record.sha256}"`, open: () => body, done: Promise.resolve(), record: record.record };
   }
 
   /** Clears what crashed processes left in the spool directory. */
@@ -134,9 +142,17 @@ export class VerifyingFetcher implements Fetcher {
     const expected = this.expect(req);
     const body = await this.small(req, key, MAX_GO_MOD);
     const h1 = goModHash(body);
-    const { checksum, db } = this.judge(req, "go.mod", h1, await expected, (h) => h.mod);
-    const zip = await this.o.artifacts.record(versionFilePath(req.encodedModule, req.encodedVersion, "zip")).catch(() => undefined);
-    if (zip?.goModH1 !== undefined && zip.goModH1 !== h1) {
+    const expectation = await expected;
+    const { checksum, db } = this.judge(req, "go.mod", h1, expectation, (h) => h.mod);
+    const zipKey = versionFilePath(req.encodedModule, req.encodedVersion, "zip");
+    let zip = await this.o.artifacts.record(zipKey).catch(() => undefined);
+    if (!zip && expectation.kind !== "db") {
+      // Nothing vouches for this .mod but its zip: have the zip (checked, and stored for later) first.
+      const fetched = await (this.o.zips ?? this).fetch({ ...req, kind: "zip" });
+      await fetched.done;
+      zip = fetched.record;
+    }
+    if (zip && zip.goModH1 !== h1 && !(zip.goModH1 === undefined && isSynthesizedGoMod(body, req.module))) {
       throw this.failed("mod-zip", `${req.module}@${req.version}: the .mod differs from the go.mod inside the module zip`);
     }
     return { body, record: { sha256: sha256Hex(body), size: body.length, h1, checksum, db } };
@@ -167,13 +183,15 @@ export class VerifyingFetcher implements Fetcher {
       throw err;
     }
     let etag: string | undefined;
+    let checkedRecord: ArtifactRecord | undefined;
     const done = (async () => {
       try {
         await spool.fill(
           res.body,
           MAX_ZIP_FILE,
           (limit) => this.failed("size", `${req.module}@${req.version}: the zip is larger than Go's limit of ${limit} bytes`),
-          (got, want) => new UpstreamError(`${req.module}@${req.version}: the upstream's zip broke off after ${got} of ${want} bytes`),
+          (got, want) =>
+            new UpstreamError(`${req.module}@${req.version}: the upstream's zip broke off after ${got}${want === undefined ? "" : ` of ${want}`} bytes`),
         );
       } catch (err) {
         throw deadline.explain(err);
@@ -208,6 +226,7 @@ export class VerifyingFetcher implements Fetcher {
       };
       await this.publish(key, () => createReadStream(spool.file), record, replace, req);
       etag = `"${checked.hash}"`;
+      checkedRecord = record;
       spool.release();
     })();
     done.catch((err: Error) => spool.fail(err));
@@ -216,6 +235,9 @@ export class VerifyingFetcher implements Fetcher {
       // Known once the zip is checked: a small zip is answered after that, a large one starts earlier without it.
       get etag() {
         return etag;
+      },
+      get record() {
+        return checkedRecord;
       },
       open: () => spool.reader(),
       done,
@@ -362,6 +384,16 @@ export class VerifyingFetcher implements Fetcher {
 
 /** How often unverified versions are retried against the checksum database. */
 const REVERIFY_INTERVAL_MS = 30_000;
+
+/** Whether a .mod is what the go command makes up for a zip without go.mod: the module line alone. */
+function isSynthesizedGoMod(mod: Buffer, module: string): boolean {
+  try {
+    checkModMatchesZip(mod, undefined, module);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function infoVersion(body: Buffer): string {
   let info: unknown;

@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { UpstreamError } from "./upstream/upstream";
 
 /**
  * A file being fetched, kept in a local file while it arrives and is checked.
@@ -53,16 +54,24 @@ export class Spool {
    * Copies `body` in, refusing more than `limit` bytes; `onLimit` makes the
    * error. A body shorter than the announced length is an error too.
    */
-  async fill(body: Readable, limit: number, onLimit: (limit: number) => Error, onShort: (got: number, want: number) => Error): Promise<void> {
+  async fill(body: Readable, limit: number, onLimit: (limit: number) => Error, onShort: (got: number, want?: number) => Error): Promise<void> {
+    let limited: Error | undefined;
     try {
       for await (const chunk of body) {
         const buf = chunk as Buffer;
-        if (this.written + buf.length > limit) throw onLimit(limit);
-        await this.handle.write(buf, 0, buf.length, this.written);
+        if (this.written + buf.length > limit) throw (limited = onLimit(limit));
+        await this.handle.write(buf, 0, buf.length, this.written).catch((err: Error) => {
+          throw new SpoolWriteError(err);
+        });
         this.sha.update(buf);
         this.written += buf.length;
         this.wake();
       }
+    } catch (err) {
+      // The body broke off (a connection reset, a length not met): that is the upstream's failure, whatever error the stream gave.
+      if (err instanceof SpoolWriteError) throw err.local;
+      if (err instanceof UpstreamError || err === limited) throw err;
+      throw onShort(this.written, this.expectedSize);
     } finally {
       body.destroy();
     }
@@ -180,6 +189,13 @@ export function defaultSpoolDir(): string {
 
 /** Large reads: a 100 MB zip in few hand-offs between the thread pool and the event loop. */
 const READ_CHUNK = 1024 * 1024;
+
+/** Writing the spool file failed (a local disk problem, not the upstream's). */
+class SpoolWriteError extends Error {
+  constructor(readonly local: Error) {
+    super(local.message);
+  }
+}
 
 /** The spool was already cleaned up: its content is in storage (or failed) by now. */
 export class SpoolClosedError extends Error {

@@ -80,7 +80,7 @@ const CASES: FaultCase[] = [
   {
     fault: "mod-differs",
     target: () => `${FILE}.mod`,
-    says: /502 Bad Gateway\n\tserver response: .*the \.mod file differs from the go\.mod in the module zip/,
+    says: /502 Bad Gateway\n\tserver response: .*the \.mod differs from the go\.mod inside the module zip/,
     noSumDb: "example.com/fixture",
   },
   { fault: "tile-truncated", target: hashTiles, says: /502 Bad Gateway\n\tserver response: .*tile tile\/8\/0\/\S+ has \d+ bytes/ },
