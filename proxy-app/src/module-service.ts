@@ -99,8 +99,23 @@ export class ModuleService {
       if (stored.state === "unrecorded") discard(stored.artifact);
       // Without an upstream to fall back on, the storage failure is what the client needs to hear.
       if (storageDown && !(err instanceof VerificationError)) throw storageDown;
+      if (req.kind === "info" && isUnavailable(err) && (await this.holdsVersion(req))) {
+        // Resolving a build list fetches .mod and .zip files only, and go mod download then asks for every .info:
+        // of a version held and checked, its Version is all a client needs (the protocol makes Time optional).
+        this.o.metrics.cache.inc({ kind: "info", result: "stale" });
+        this.log(`answering ${key} with its version alone: ${(err as Error).message}`);
+        return { body: Buffer.from(JSON.stringify({ Version: req.version }) + "\n"), immutable: false };
+      }
       throw err;
     }
+  }
+
+  /** True when the version's .mod or .zip is stored with the record of its checks. */
+  private async holdsVersion(req: VersionFileRequest): Promise<boolean> {
+    for (const kind of ["mod", "zip"] as const) {
+      if (await this.o.artifacts.record(versionFilePath(req.encodedModule, req.encodedVersion, kind))) return true;
+    }
+    return false;
   }
 
   /** Upstream's versions merged with the stored ones; the stored ones alone when upstreams fail. */
@@ -185,6 +200,11 @@ function parseList(body: Buffer): string[] {
 function formatList(versions: string[]): Buffer {
   const unique = [...new Set(versions.filter((v) => !isPseudoVersion(v)))].sort(compareVersions);
   return Buffer.from(unique.map((v) => v + "\n").join(""));
+}
+
+/** The upstreams cannot be asked (down, failing, "off"), as opposed to having answered or sent something bad. */
+function isUnavailable(err: unknown): boolean {
+  return err instanceof LookupDisabledError || (err instanceof UpstreamError && !(err instanceof BadUpstreamContentError));
 }
 
 function discard(a: Artifact): void {

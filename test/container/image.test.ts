@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { createServer } from "node:net";
-import { containerTools, Podman } from "../support/container";
+import { containerTools, ContainerTools, Podman } from "../support/container";
 import { createGoSandbox, GoSandbox } from "../support/go";
 import { DownloadedModule, parseJsonStream } from "../support/go-output";
 import { buildGoproxyTree, GoproxyTree } from "../support/goproxy-tree";
@@ -35,7 +35,7 @@ async function waitReady(url: string): Promise<void> {
 
 describe("the modproxy container image", function () {
   this.timeout(15 * 60_000);
-  let tools: Awaited<ReturnType<typeof containerTools>>;
+  let tools: ContainerTools;
   let podman: Podman;
   let tree: GoproxyTree;
   let upstream: StaticServer;

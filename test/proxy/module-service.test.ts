@@ -243,6 +243,18 @@ describe("ModuleService over memory storage", function () {
     await assert.rejects(h.service.versionFile(req(`${V}.mod`)), /took longer than 100 ms/);
   });
 
+  it("answers the .info of a held version with its version alone while the upstream is down, and stores nothing for it", async function () {
+    const h = await harness();
+    await h.service.versionFile(req(`${V}.mod`));
+    h.upstream.files.set(`${MOD}/@v/${V}.info`, new UpstreamError("upstream fake could not be reached"));
+    h.upstream.files.set(`${MOD}/@v/v1.0.1.info`, new UpstreamError("upstream fake could not be reached"));
+    const info = await h.service.versionFile(req(`${V}.info`));
+    assert.deepEqual(JSON.parse((await bytes(info)).toString()), { Version: V });
+    assert.equal(info.immutable, false);
+    await assert.rejects(h.service.versionFile(req("v1.0.1.info")), /could not be reached/);
+    assert.deepEqual(await storedKeys(h.storage), [`${V}.mod`, `${V}.mod.meta`]);
+  });
+
   it("remembers a 404 briefly, so repeated probes are answered without the upstream", async function () {
     const h = await harness();
     const missing = parseModuleRequest("/example.com/nope/@v/list")!;

@@ -75,8 +75,8 @@ async function upGauge(metrics: ProxyMetrics, upstream: string): Promise<number 
 }
 
 /** Sends one request and fails it with `failure`, returning what the caller saw. */
-async function failOnce(t: ReturnType<typeof tracked>, failure: Error): Promise<unknown> {
-  const pending = t.upstream.fetch("example.com/m/@v/list");
+async function failOnce(t: ReturnType<typeof tracked>, failure: Error, path = "example.com/m/@v/list"): Promise<unknown> {
+  const pending = t.upstream.fetch(path);
   t.inner.calls[t.inner.calls.length - 1].answer(failure);
   return pending.catch((err: unknown) => err);
 }
@@ -105,6 +105,19 @@ describe("upstream health tracking", () => {
       assert.equal(t.inner.calls.length, 1);
       assert.equal(await fetches(t.metrics, HOST, "skipped_down"), 5);
       assert.equal(await upGauge(t.metrics, HOST), 0);
+    });
+  }
+
+  for (const [what, failure] of outages) {
+    it(`stays up for modules after ${what} of the checksum database it relays`, async () => {
+      const t = tracked();
+      const err = failure();
+      assert.equal(await failOnce(t, err, "sumdb/sum.golang.org/lookup/example.com/m@v1.0.0"), err);
+      assert.equal(t.upstream.isUp(), true);
+      const next = t.upstream.fetch("example.com/m/@v/list");
+      t.inner.calls[1].answer("v1.0.0\n");
+      await next;
+      assert.equal(await upGauge(t.metrics, HOST), 1);
     });
   }
 

@@ -15,8 +15,21 @@ export interface Podman {
   (args: string[]): Promise<string>;
 }
 
+export interface ContainerTools {
+  podman: Podman;
+  /** buildah with the same configuration; `bud` needs `--isolation chroot` here. */
+  buildah(args: string[]): Promise<string>;
+  /**
+   * Puts the base images a build here cannot pull into local storage (see
+   * scripts/seed-base-image.sh); returns the Go version of the golang one, e.g. "1.26".
+   */
+  seedBaseImages(): Promise<string>;
+  buildImage(tag: string): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
 /** A podman/buildah environment whose containers.conf clears default ulimits. */
-export async function containerTools(): Promise<{ podman: Podman; buildImage(tag: string): Promise<void>; cleanup(): Promise<void> }> {
+export async function containerTools(): Promise<ContainerTools> {
   const confDir = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-containers-"));
   const conf = path.join(confDir, "containers.conf");
   await fs.writeFile(conf, "[containers]\ndefault_ulimits = []\n");
@@ -30,17 +43,19 @@ export async function containerTools(): Promise<{ podman: Podman; buildImage(tag
     }
   };
   const podman: Podman = (args) => exec("podman", ["--runtime", "runc", ...args], 120_000);
+  const buildah = (args: string[]) => exec("buildah", args, 600_000);
+  const seedBaseImages = async () => {
+    await exec("bash", [path.join(REPO, "scripts/seed-base-image.sh")], 300_000);
+    // The seeded golang image holds this machine's Go toolchain.
+    return (await exec("go", ["env", "GOVERSION"], 10_000)).replace(/^go(\d+\.\d+).*$/, "$1");
+  };
   return {
     podman,
+    buildah,
+    seedBaseImages,
     async buildImage(tag: string) {
-      await exec("bash", [path.join(REPO, "scripts/seed-base-image.sh")], 300_000);
-      // The image's Go toolchain is the machine's, as the seeded golang base image holds it.
-      const goVersion = (await exec("go", ["env", "GOVERSION"], 10_000)).replace(/^go(\d+\.\d+).*$/, "$1");
-      await exec(
-        "buildah",
-        ["bud", "--isolation", "chroot", "--layers", "--build-arg", `GO_VERSION=${goVersion}`, "-f", "proxy-app/Dockerfile", "-t", tag, "."],
-        600_000,
-      );
+      const goVersion = await seedBaseImages();
+      await buildah(["bud", "--isolation", "chroot", "--layers", "--build-arg", `GO_VERSION=${goVersion}`, "-f", "proxy-app/Dockerfile", "-t", tag, "."]);
     },
     cleanup: () => fs.rm(confDir, { recursive: true, force: true }),
   };

@@ -22,7 +22,8 @@ export interface ModproxyOverFixtures<U extends FixtureUpstream = StaticServer> 
   upstream: U;
   /** The checksum database vouching for the fixtures, served through the fixture upstream at /sumdb/<name>/ (absent with `sumdb: false`). */
   sumdb?: TestSumdb;
-  proxy: RunningProxy;
+  /** The proxy now running: the first one, or the one restartProxy started. */
+  readonly proxy: RunningProxy;
   /** The temp directory holding storageDir (and nothing the proxy should touch). */
   root: string;
   storageDir: string;
@@ -30,6 +31,12 @@ export interface ModproxyOverFixtures<U extends FixtureUpstream = StaticServer> 
   spoolDir: string;
   /** Stops the fixture upstream (idempotent), so later requests find nobody listening. */
   stopUpstream(): Promise<void>;
+  /**
+   * Stops the proxy and starts another on the same storage, as an operator
+   * restarts it, with `config` over the first one's settings (in-memory state
+   * such as fresh list answers and upstream health starts anew).
+   */
+  restartProxy(config: Partial<ProxyConfig>, log?: (msg: string) => void): Promise<RunningProxy>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +56,8 @@ export interface ModproxyOptions<U extends FixtureUpstream = StaticServer> {
    * proxy is told its key (GOSUMDB=<vkey>) unless `config.goSumDb` says otherwise.
    */
   sumdb?: boolean;
+  /** Receives the proxy's log lines; by default they are dropped. */
+  log?: (msg: string) => void;
 }
 
 export async function startModproxyOverFixtures<U extends FixtureUpstream = StaticServer>(options: ModproxyOptions<U>): Promise<ModproxyOverFixtures<U>> {
@@ -60,31 +69,35 @@ export async function startModproxyOverFixtures<U extends FixtureUpstream = Stat
   const storageDir = path.join(root, "storage");
   await fs.mkdir(storageDir);
   const spoolDir = path.join(root, "spool");
-  const proxy = await startProxy(
-    {
-      host: "127.0.0.1",
-      port: 0,
-      storageDir,
-      upstream: options.upstreamList?.(upstream.url) ?? upstream.url,
-      upstreamTimeoutMs: options.upstreamTimeoutMs,
-      goSumDb: sumdb?.vkey,
-      spoolDir,
-      ...options.config,
-    },
-    undefined,
-    { directEnv: options.directEnv },
-  );
+  const config: ProxyConfig = {
+    host: "127.0.0.1",
+    port: 0,
+    storageDir,
+    upstream: options.upstreamList?.(upstream.url) ?? upstream.url,
+    upstreamTimeoutMs: options.upstreamTimeoutMs,
+    goSumDb: sumdb?.vkey,
+    spoolDir,
+    ...options.config,
+  };
+  let proxy = await startProxy(config, options.log, { directEnv: options.directEnv });
   let upstreamStopped: Promise<void> | undefined;
   const stopUpstream = () => (upstreamStopped ??= upstream.close());
   return {
     tree,
     upstream,
     sumdb,
-    proxy,
+    get proxy() {
+      return proxy;
+    },
     root,
     storageDir,
     spoolDir,
     stopUpstream,
+    async restartProxy(changes, log) {
+      await proxy.close();
+      proxy = await startProxy({ ...config, ...changes }, log, { directEnv: options.directEnv });
+      return proxy;
+    },
     async stop() {
       await proxy.close();
       await stopUpstream();

@@ -16,6 +16,14 @@ export type UpstreamBehaviour =
   /** Promise a whole file, send half of it, then drop the connection. */
   | "truncate";
 
+/** What the upstream does with /sumdb/ requests, whatever it does with modules. */
+export type SumdbBehaviour =
+  | "serve"
+  /** Answer 502, as a proxy does when it cannot reach the database behind it. */
+  | "unreachable"
+  /** Accept requests and never answer them. */
+  | "hang";
+
 export interface LoggedRequest {
   method: string;
   path: string;
@@ -25,6 +33,7 @@ export interface StaticServer {
   url: string;
   requests: LoggedRequest[];
   behaviour: UpstreamBehaviour;
+  sumdbBehaviour: SumdbBehaviour;
   close(): Promise<void>;
 }
 
@@ -82,6 +91,7 @@ export async function startStaticServer(root: string, sumdb?: SumdbForward): Pro
     url: "",
     requests,
     behaviour: "serve",
+    sumdbBehaviour: "serve",
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -100,6 +110,11 @@ export async function startStaticServer(root: string, sumdb?: SumdbForward): Pro
       case "serve":
       case "truncate":
         if (sumdb && request.url?.startsWith(`/sumdb/${sumdb.name}/`)) {
+          if (state.sumdbBehaviour === "hang") return;
+          if (state.sumdbBehaviour === "unreachable") {
+            response.writeHead(502, { "Content-Type": "text/plain; charset=utf-8" }).end("checksum database unreachable\n");
+            return;
+          }
           const file = request.url.slice(`/sumdb/${sumdb.name}/`.length);
           if (file === "supported") response.writeHead(200).end();
           else forwardToSumdb(sumdb, file, response);

@@ -31,6 +31,13 @@ const PROBE_PATH = "";
  */
 const OUTAGE_STATUSES = new Set([502, 503, 504]);
 
+/**
+ * Where a proxy relays the checksum databases it serves (go.dev/ref/mod#checksum-database).
+ * A failure there is the database's as often as the proxy's, and must not
+ * stop the modules the proxy still serves.
+ */
+const SUMDB_PREFIX = "sumdb/";
+
 /** True when the upstream is out of reach or says it is unavailable. */
 function isOutage(err: unknown): boolean {
   return (
@@ -54,7 +61,8 @@ function resultOf(err: unknown): "not_found" | "timeout" | "error" {
  * one timeout instead of one per request. A timeout, a failed connection or a
  * 502/503/504 marks it down for a window drawn with full jitter from a
  * ceiling that starts at `initialBackoffMs` and doubles with every failed
- * probe up to `maxBackoffMs`. While down, fetches fail at once with
+ * probe up to `maxBackoffMs` (a failure of a checksum-database path does not
+ * count). While down, fetches fail at once with
  * UpstreamDownError without reaching the upstream. When the window ends a
  * single background probe asks the upstream; any answer marks it up and
  * resets the ceiling, no answer opens the next window. A request that was
@@ -109,7 +117,7 @@ export class HealthTrackedUpstream implements Upstream {
     } catch (err) {
       this.record(started, resultOf(err));
       if (isAnswer(err)) this.markUp();
-      else if (isOutage(err) && episode === this.episode) this.markDown();
+      else if (isOutage(err) && !path.startsWith(SUMDB_PREFIX) && episode === this.episode) this.markDown();
       throw err;
     }
   }
