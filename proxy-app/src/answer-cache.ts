@@ -13,6 +13,11 @@ const MAX_ANSWER = 16 * 1024 * 1024;
  */
 export const STALE_GRACE_MS = 1_000;
 
+/** Where a 404/410 answer for `key` is kept, beside the answer it stands for. */
+function notFoundKey(key: string): string {
+  return `${key}.404`;
+}
+
 /** Fresh answers kept in memory; older ones are read from storage again. */
 const MEMORY_ENTRIES = 10_000;
 
@@ -66,28 +71,50 @@ export class AnswerCache {
         const body = await fetch();
         this.remember(key, body);
         await this.o.storage.write(key, body, { overwrite: true }).catch((err: Error) => this.o.log?.(`not cached ${key}: ${err.message}`));
+        await this.o.storage.delete(notFoundKey(key)).catch(() => {});
         return body;
       } catch (err) {
-        if (err instanceof NotFoundError) this.notFound.set(key, { err, until: this.now() + this.o.notFoundTtlMs });
+        if (err instanceof NotFoundError) {
+          this.notFound.set(key, { err, until: this.now() + this.o.notFoundTtlMs });
+          await this.o.storage
+            .write(notFoundKey(key), Buffer.from(JSON.stringify({ status: err.status, message: err.message })), { overwrite: true })
+            .catch(() => {});
+        }
         throw err;
       }
     });
     const stale = remembered?.body ?? (await this.stored(key)) ?? (await fallback());
-    if (stale === undefined) return { body: await revalidation, state: "fresh" };
+    // A 404 remembered from before also answers while the upstream cannot: the go command's probes of parent paths need no more.
+    const staleMissing = stale === undefined ? await this.storedNotFound(key) : undefined;
+    if (stale === undefined && staleMissing === undefined) return { body: await revalidation, state: "fresh" };
     revalidation.catch((err: Error) => this.o.log?.(`serving stale ${key}: ${err.message}`));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), this.o.graceMs ?? STALE_GRACE_MS);
     });
+    let body: Buffer | undefined;
     try {
-      const body = await Promise.race([revalidation, grace]);
-      return body === undefined ? { body: stale, state: "stale" } : { body, state: "fresh" };
+      body = await Promise.race([revalidation, grace]);
     } catch (err) {
       // Gone upstream (404/410) is an answer, not an outage: the caller decides what the stale copy is worth.
       if (err instanceof NotFoundError) throw err;
-      return { body: stale, state: "stale" };
     } finally {
       clearTimeout(timer);
+    }
+    if (body !== undefined) return { body, state: "fresh" };
+    if (stale === undefined) throw staleMissing;
+    return { body: stale, state: "stale" };
+  }
+
+  /** A 404/410 stored for `key`, whatever its age. */
+  private async storedNotFound(key: string): Promise<NotFoundError | undefined> {
+    const body = await this.stored(notFoundKey(key));
+    if (!body) return undefined;
+    try {
+      const { status, message } = JSON.parse(body.toString("utf8")) as { status: 404 | 410; message: string };
+      return new NotFoundError(message, status === 410 ? 410 : 404);
+    } catch {
+      return undefined;
     }
   }
 

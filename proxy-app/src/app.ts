@@ -167,7 +167,13 @@ function goDirectFromConfig(config: ProxyConfig, options: StartOptions): Promise
 function sumdbSettings(config: ProxyConfig, upstream: Upstream, reach: HttpProxyOptions, metrics: ProxyMetrics): SumdbSettings {
   const named = config.goSumDb === undefined ? undefined : parseGoSumDb(config.goSumDb);
   const main = named ?? parseGoSumDb("sum.golang.org");
-  const viaUpstreams: SumdbRoute = { upstream, pathOf: (name, file) => `sumdb/${name}/${file}`, asksSupported: true };
+  // The database behind the upstream proxies can fail while they serve modules: it is tracked on its own, so a
+  // dead one costs one timeout, not one per lookup, and never takes the module upstream down with it.
+  const relayed = new HealthTrackedUpstream(upstream, main.name, metrics, {
+    probePath: `sumdb/${main.name}/supported`,
+    counts: () => true,
+  });
+  const viaUpstreams: SumdbRoute = { upstream: relayed, pathOf: (name, file) => `sumdb/${name}/${file}`, asksSupported: true };
   const direct: SumdbRoute | undefined = named?.url
     ? {
         // Tracked like the upstream proxies: a database that is down costs one timeout, not one per request.

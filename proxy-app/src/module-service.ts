@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { AnswerCache } from "./answer-cache";
+import { AnswerCache, STALE_GRACE_MS } from "./answer-cache";
 import { Artifact, ArtifactStore, BadUpstreamContentError, readAll, StoredArtifact, VerificationError } from "./artifact";
 import { Fetcher, infoVersion } from "./fetcher";
 import type { ProxyMetrics } from "./metrics";
@@ -66,6 +66,22 @@ export class ModuleService {
       if (stored.record.checksum === "unverified") this.o.onUnverified?.(req);
       return stored.artifact;
     }
+    const fetching = this.fetchFile(req, key, stored, storageDown);
+    if (req.kind !== "info" || stored.state !== "missing" || !(await this.holdsVersion(req))) return fetching;
+    // The .info of a version held and checked: a slow or dead upstream costs the client no more than the grace
+    // period, after which the version alone answers (the protocol makes Time optional); the fetch goes on.
+    fetching.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), STALE_GRACE_MS)));
+    try {
+      return (await Promise.race([fetching, grace])) ?? this.versionOnly(req, "the upstream is slow to answer");
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The file from the fetcher (checked and stored), or what may stand in for it when the upstream cannot give it. */
+  private async fetchFile(req: VersionFileRequest, key: string, stored: StoredArtifact, storageDown: StorageUnavailableError | undefined): Promise<Artifact> {
     try {
       const fetched = await this.o.fetcher.fetch(req, { replace: stored.state === "unrecorded" });
       let body: Readable | Buffer;
@@ -99,21 +115,23 @@ export class ModuleService {
       if (stored.state === "unrecorded") discard(stored.artifact);
       // Without an upstream to fall back on, the storage failure is what the client needs to hear.
       if (storageDown && !(err instanceof VerificationError)) throw storageDown;
-      if (req.kind === "info" && isUnavailable(err) && (await this.holdsVersion(req))) {
-        // Resolving a build list fetches .mod and .zip files only, and go mod download then asks for every .info:
-        // of a version held and checked, its Version is all a client needs (the protocol makes Time optional).
-        this.o.metrics.cache.inc({ kind: "info", result: "stale" });
-        this.log(`answering ${key} with its version alone: ${(err as Error).message}`);
-        return { body: Buffer.from(JSON.stringify({ Version: req.version }) + "\n"), immutable: false };
-      }
+      // Resolving a build list fetches .mod and .zip files only, and go mod download then asks for every .info.
+      if (req.kind === "info" && isUnavailable(err) && (await this.holdsVersion(req))) return this.versionOnly(req, (err as Error).message);
       throw err;
     }
+  }
+
+  /** A .info of the version alone, for a version held and checked whose .info the upstream cannot give now; not stored. */
+  private versionOnly(req: VersionFileRequest, why: string): Artifact {
+    this.o.metrics.cache.inc({ kind: "info", result: "stale" });
+    this.log(`answering ${versionFilePath(req.encodedModule, req.encodedVersion, "info")} with its version alone: ${why}`);
+    return { body: Buffer.from(JSON.stringify({ Version: req.version }) + "\n"), immutable: false };
   }
 
   /** True when the version's .mod or .zip is stored with the record of its checks. */
   private async holdsVersion(req: VersionFileRequest): Promise<boolean> {
     for (const kind of ["mod", "zip"] as const) {
-      if (await this.o.artifacts.record(versionFilePath(req.encodedModule, req.encodedVersion, kind))) return true;
+      if (await this.o.artifacts.record(versionFilePath(req.encodedModule, req.encodedVersion, kind)).catch(() => undefined)) return true;
     }
     return false;
   }
@@ -129,7 +147,8 @@ export class ModuleService {
         try {
           fromUpstream = parseList(await this.fetchSmall(req, key, MAX_LIST));
         } catch (err) {
-          if (!(err instanceof NotFoundError || err instanceof LookupDisabledError) || cached.length === 0) throw err;
+          // "off" is no answer to store: only a 404/410 leaves the held versions as the list.
+          if (!(err instanceof NotFoundError) || cached.length === 0) throw err;
         }
         return formatList([...fromUpstream, ...cached]);
       },
@@ -139,11 +158,24 @@ export class ModuleService {
       },
     );
     this.o.metrics.cache.inc({ kind: "list", result: state });
-    return parseList(body);
+    if (state !== "stale") return parseList(body);
+    // Without the upstream only held versions can be served: list no other, so `go get m` picks one of them.
+    const held = new Set(await this.cachedVersions(req.encodedModule, true));
+    if (held.size === 0) return parseList(body);
+    const servable = parseList(body).filter((v) => held.has(v));
+    return servable.length > 0 ? servable : parseList(formatList([...held]));
   }
 
   /** Upstream's @latest; when upstreams fail, the stored answer or the latest stored version's .info. */
   async latest(req: ModuleRequest): Promise<Buffer> {
+    const heldLatest = async () => {
+      const best = latestVersion(await this.cachedVersions(req.encodedModule, true)) ?? latestVersion(await this.cachedVersions(req.encodedModule));
+      if (best === undefined) return undefined;
+      const stored = await this.o.artifacts.get(versionFilePath(req.encodedModule, encodeCase(best), "info"));
+      if (stored.state === "ok") return Buffer.isBuffer(stored.artifact.body) ? stored.artifact.body : readAll(stored.artifact.body, MAX_INFO, "stored .info");
+      // Only .mod or .zip is stored: the version is all the go command needs.
+      return Buffer.from(JSON.stringify({ Version: best }) + "\n");
+    };
     const { body, state } = await this.o.answers.get(
       `${req.encodedModule}/@latest`,
       async () => {
@@ -151,25 +183,21 @@ export class ModuleService {
         checkInfo(body);
         return body;
       },
-      async () => {
-        const best = latestVersion(await this.cachedVersions(req.encodedModule));
-        if (best === undefined) return undefined;
-        const stored = await this.o.artifacts.get(versionFilePath(req.encodedModule, encodeCase(best), "info"));
-        if (stored.state === "ok")
-          return Buffer.isBuffer(stored.artifact.body) ? stored.artifact.body : readAll(stored.artifact.body, MAX_INFO, "stored .info");
-        // Only .mod or .zip is stored: the version is all the go command needs.
-        return Buffer.from(JSON.stringify({ Version: best }) + "\n");
-      },
+      heldLatest,
     );
     this.o.metrics.cache.inc({ kind: "latest", result: state });
-    return body;
+    if (state !== "stale") return body;
+    // Without the upstream, a latest version that is not held cannot be built: name the newest held one instead.
+    const held = new Set(await this.cachedVersions(req.encodedModule, true));
+    return held.has(infoVersion(body)) ? body : ((await heldLatest()) ?? body);
   }
 
-  private async cachedVersions(encodedModule: string): Promise<string[]> {
+  /** Versions with any file stored; with `zipsOnly`, those that can be built (their zip is stored). */
+  private async cachedVersions(encodedModule: string, zipsOnly = false): Promise<string[]> {
     const names = await this.o.artifacts.storage.list(`${encodedModule}/@v/`);
     const versions = new Set<string>();
     for (const name of names) {
-      const m = /^(.+)\.(info|mod|zip)$/.exec(name);
+      const m = (zipsOnly ? /^(.+)\.(zip)$/ : /^(.+)\.(info|mod|zip)$/).exec(name);
       if (!m) continue;
       try {
         const v = decodeCase(m[1]);

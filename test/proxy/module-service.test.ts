@@ -263,6 +263,31 @@ describe("ModuleService over memory storage", function () {
     assert.equal(h.upstream.count("example.com/nope/@v/list"), 1);
   });
 
+  it("answers a 404 it stored before at once, after a restart, while the upstream hangs", async function () {
+    const h = await harness();
+    const parent = parseModuleRequest("/example.com/@v/list")!;
+    await assert.rejects(h.service.list(parent), NotFoundError);
+    const restarted = await harness({ storage: h.storage });
+    restarted.upstream.gate = new Promise(() => {});
+    await assert.rejects(restarted.service.list(parent), NotFoundError);
+  });
+
+  it("lists only versions it can serve, and names one as latest, while the upstream fails", async function () {
+    const h = await harness();
+    h.upstream.files.set(`${MOD}/@v/list`, Buffer.from(`${V}\nv1.1.0\n`));
+    h.upstream.files.set(`${MOD}/@latest`, Buffer.from('{"Version":"v1.1.0"}\n'));
+    const list = parseModuleRequest(`/${MOD}/@v/list`)!;
+    const latest = parseModuleRequest(`/${MOD}/@latest`)!;
+    assert.deepEqual(await h.service.list(list), [V, "v1.1.0"]);
+    await h.service.latest(latest);
+    await bytes(await h.service.versionFile(req(`${V}.zip`)));
+    const restarted = await harness({ storage: h.storage });
+    restarted.upstream.files.set(`${MOD}/@v/list`, new UpstreamError("connection refused"));
+    restarted.upstream.files.set(`${MOD}/@latest`, new UpstreamError("connection refused"));
+    assert.deepEqual(await restarted.service.list(list), [V], "v1.1.0 is listed upstream but not held");
+    assert.equal(JSON.parse((await restarted.service.latest(latest)).toString()).Version, V);
+  });
+
   it("serves a stale list at once while the upstream hangs, and a fresh one within the TTL without asking", async function () {
     const h = await harness();
     const list = parseModuleRequest(`/${MOD}/@v/list`)!;

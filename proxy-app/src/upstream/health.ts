@@ -15,6 +15,10 @@ export interface HealthOptions {
   random?: () => number;
   /** Runs `run` after `ms`; must not keep the process alive. Default an unreferenced setTimeout. */
   schedule?: (run: () => void, ms: number) => void;
+  /** What the background probe asks for. Default the upstream's base URL. */
+  probePath?: string;
+  /** Whether an outage on `path` takes the upstream down. Default: any path but a checksum database's. */
+  counts?: (path: string) => boolean;
 }
 
 /**
@@ -77,6 +81,8 @@ export class HealthTrackedUpstream implements Upstream {
   private retryAt = 0;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly probePath: string;
+  private readonly counts: (path: string) => boolean;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly schedule: (run: () => void, ms: number) => void;
@@ -91,6 +97,8 @@ export class HealthTrackedUpstream implements Upstream {
     this.name = inner.name;
     this.initialBackoffMs = options.initialBackoffMs ?? 2_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
+    this.probePath = options.probePath ?? PROBE_PATH;
+    this.counts = options.counts ?? ((path) => !path.startsWith(SUMDB_PREFIX));
     this.now = options.now ?? (() => performance.now());
     this.random = options.random ?? Math.random;
     this.schedule = options.schedule ?? ((run, ms) => setTimeout(run, ms).unref());
@@ -117,7 +125,7 @@ export class HealthTrackedUpstream implements Upstream {
     } catch (err) {
       this.record(started, resultOf(err));
       if (isAnswer(err)) this.markUp();
-      else if (isOutage(err) && !path.startsWith(SUMDB_PREFIX) && episode === this.episode) this.markDown();
+      else if (isOutage(err) && this.counts(path) && episode === this.episode) this.markDown();
       throw err;
     }
   }
@@ -154,7 +162,7 @@ export class HealthTrackedUpstream implements Upstream {
   private async probe(episode: number): Promise<void> {
     if (episode !== this.episode) return;
     try {
-      const res = await this.inner.fetch(PROBE_PATH);
+      const res = await this.inner.fetch(this.probePath);
       res.body.destroy();
       this.markUp();
     } catch (err) {
