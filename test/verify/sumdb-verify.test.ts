@@ -16,6 +16,7 @@ import {
   verifyTile,
 } from "../../proxy-app/src/verify/sumdb-verify";
 import { SumdbRecord, startTestSumdb, TestSumdb } from "../support/sumdb";
+import { flipByte } from "../support/tamper";
 
 // Checked against test/fixtures/sumdb-server, a real Go checksum database
 // (golang.org/x/mod/sumdb): whatever it signs and serves must verify, and
@@ -64,12 +65,6 @@ function allTiles(size: number, h: number): Tile[] {
     }
   }
   return tiles;
-}
-
-function flipByte(data: Buffer, at: number): Buffer {
-  const copy = Buffer.from(data);
-  copy[at] ^= 1;
-  return copy;
 }
 
 describe("checksum database verification against a real Go checksum database", function () {
