@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { isInternetWide } from "./cidr";
+import { isInternetWide } from "../common/cidr";
 
 /** ELB policies that allow only TLS 1.2 and 1.3 with forward-secret ciphers. */
 export const TLS12_PLUS_POLICIES = [

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { containsCidr } from "./cidr";
+import { containsCidr } from "../common/cidr";
 
 /** The settings the proxy reads from its environment (see the proxy's runtime contract). */
 export interface ProxySettings {

@@ -1,4 +1,4 @@
-import { isInternetWide } from "../../components/cidr";
+import { isInternetWide } from "../../common/cidr";
 import { types } from "./resource-types";
 import { arrayAt, isRecord, JsonRecord, stringAt, stringsAt } from "./values";
 

@@ -1,8 +1,50 @@
+import { s3BucketPublicAccessBlock } from "./s3/s3-bucket-public-access-block";
+import { s3BucketPolicyRequiresTls } from "./s3/s3-bucket-policy-requires-tls";
+import { securityGroupNoPublicIngress } from "./vpc/security-group-no-public-ingress";
+import { securityGroupNoRemoteAdminFromAnywhere } from "./vpc/security-group-no-ssh-rdp-from-anywhere";
+import { nodeSubnetsNoPublicIp } from "./vpc/node-subnets-no-public-ip";
+import { computeNoPublicIp } from "./ec2/compute-no-public-ip";
+import { eksEndpointNotPublic } from "./eks/eks-endpoint-not-public";
+import { eksSecretsEncryption } from "./eks/eks-secrets-encryption";
+import { loadBalancerInternal } from "./lb/load-balancer-internal";
+import { loadBalancerListenerTls } from "./lb/lb-listener-tls";
+import { acmCertificateDnsValidation } from "./acm/acm-certificate-dns-validation";
+import { tlsPrivateKeyStrength } from "./tls/tls-private-key-strength";
+import { kubernetesNamespaceDefaultDeny } from "./kubernetes/k8s-namespace-default-deny";
+import { kubernetesNoHostNetwork } from "./kubernetes/k8s-no-host-network";
+import { kubernetesLoadBalancerServiceInternalOrTls } from "./kubernetes/k8s-loadbalancer-service-internal-or-tls";
+import { kubernetesContainerHardening } from "./kubernetes/k8s-container-hardening";
+import { kubernetesNoPrivilegedContainers } from "./kubernetes/k8s-no-privileged-containers";
+import { goUpstreamsUseHttps } from "./settings/go-upstreams-use-https";
+import { goChecksumVerificationOn } from "./settings/go-checksum-verification-on";
+import { noPlaintextCredentials } from "./settings/no-plaintext-credentials";
+import { noHardcodedIpEndpoints } from "./settings/no-hardcoded-ip-endpoints";
 import { Policies } from "@pulumi/policy";
-import { antipatternPolicies } from "./antipatterns";
-import { networkPolicies } from "./network";
-import { tlsPolicies } from "./tls";
-import { workloadPolicies } from "./workload";
+
+// One rule per file, under the resource area it judges: s3, vpc (security groups, subnets), ec2, eks, lb,
+// acm, tls, kubernetes, and settings (the proxy's env and ConfigMaps, wherever they are written).
 
 /** Every rule in the pack, without constructing a PolicyPack (which starts the analyzer's gRPC server). */
-export const allPolicies: Policies = [...networkPolicies, ...tlsPolicies, ...antipatternPolicies, ...workloadPolicies];
+export const allPolicies: Policies = [
+  s3BucketPublicAccessBlock,
+  s3BucketPolicyRequiresTls,
+  securityGroupNoPublicIngress,
+  securityGroupNoRemoteAdminFromAnywhere,
+  nodeSubnetsNoPublicIp,
+  computeNoPublicIp,
+  eksEndpointNotPublic,
+  eksSecretsEncryption,
+  loadBalancerInternal,
+  loadBalancerListenerTls,
+  acmCertificateDnsValidation,
+  tlsPrivateKeyStrength,
+  kubernetesNamespaceDefaultDeny,
+  kubernetesNoHostNetwork,
+  kubernetesLoadBalancerServiceInternalOrTls,
+  kubernetesContainerHardening,
+  kubernetesNoPrivilegedContainers,
+  goUpstreamsUseHttps,
+  goChecksumVerificationOn,
+  noPlaintextCredentials,
+  noHardcodedIpEndpoints,
+];

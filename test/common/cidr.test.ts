@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { containsCidr, isInternetWide, isPrivateCidr, parseCidr, subnetCidr } from "../../components/cidr";
+import { containsCidr, isInternetWide, isPrivateCidr, parseCidr, subnetCidr } from "../../common/cidr";
 
 describe("cidr", () => {
   it("carves subnets like cidrsubnet()", () => {

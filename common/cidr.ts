@@ -1,4 +1,4 @@
-/** IPv4 CIDR arithmetic, so subnet ranges are known at plan time instead of being left to the cloud. */
+/** CIDR arithmetic and checks, shared by the components (which carve and check ranges) and the policy pack (which judges them). */
 
 export interface Cidr {
   /** The network address as an unsigned 32-bit integer. */

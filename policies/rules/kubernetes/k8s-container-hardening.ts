@@ -1,7 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { containersOf, podSpecOf, workloadTypes } from "../lib/kubernetes";
-import { validateResourceOfTypes } from "../lib/resource-types";
-import { JsonRecord, recordAt } from "../lib/values";
+import { containersOf, podSpecOf, workloadTypes } from "../../lib/kubernetes";
+import { validateResourceOfTypes } from "../../lib/resource-types";
+import { JsonRecord, recordAt } from "../../lib/values";
 
 function runsAsNonRoot(container: JsonRecord, pod: JsonRecord): boolean {
   // Container settings override pod settings field by field.
@@ -30,18 +30,3 @@ export const kubernetesContainerHardening: ResourceValidationPolicy = {
     }
   }),
 };
-
-export const kubernetesNoPrivilegedContainers: ResourceValidationPolicy = {
-  name: "k8s-no-privileged-containers",
-  description: "No container runs privileged.",
-  enforcementLevel: "mandatory",
-  validateResource: validateResourceOfTypes(workloadTypes, (props, args, reportViolation) => {
-    for (const container of containersOf(podSpecOf(args.type, props) ?? {})) {
-      if (recordAt(container.spec.securityContext).privileged === true) {
-        reportViolation(`Container "${container.name}" is privileged.`);
-      }
-    }
-  }),
-};
-
-export const workloadPolicies = [kubernetesContainerHardening, kubernetesNoPrivilegedContainers];
