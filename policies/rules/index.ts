@@ -2,6 +2,8 @@ import { s3BucketPublicAccessBlock } from "./s3/s3-bucket-public-access-block";
 import { s3BucketPolicyRequiresTls } from "./s3/s3-bucket-policy-requires-tls";
 import { securityGroupNoPublicIngress } from "./vpc/security-group-no-public-ingress";
 import { securityGroupNoRemoteAdminFromAnywhere } from "./vpc/security-group-no-ssh-rdp-from-anywhere";
+import { securityGroupNoPublicEgress } from "./vpc/security-group-no-public-egress";
+import { defaultSecurityGroupNoRules } from "./vpc/default-security-group-no-rules";
 import { nodeSubnetsNoPublicIp } from "./vpc/node-subnets-no-public-ip";
 import { computeNoPublicIp } from "./ec2/compute-no-public-ip";
 import { eksEndpointNotPublic } from "./eks/eks-endpoint-not-public";
@@ -11,6 +13,9 @@ import { loadBalancerListenerTls } from "./lb/lb-listener-tls";
 import { acmCertificateDnsValidation } from "./acm/acm-certificate-dns-validation";
 import { tlsPrivateKeyStrength } from "./tls/tls-private-key-strength";
 import { kubernetesNamespaceDefaultDeny } from "./kubernetes/k8s-namespace-default-deny";
+import { kubernetesNetworkPolicyIngressSources } from "./kubernetes/k8s-network-policy-ingress-sources";
+import { kubernetesNetworkPolicyEgressDestinations } from "./kubernetes/k8s-network-policy-egress-destinations";
+import { kubernetesServiceNoExternalIps } from "./kubernetes/k8s-service-no-external-ips";
 import { kubernetesNoHostNetwork } from "./kubernetes/k8s-no-host-network";
 import { kubernetesLoadBalancerServiceInternalOrTls } from "./kubernetes/k8s-loadbalancer-service-internal-or-tls";
 import { kubernetesContainerHardening } from "./kubernetes/k8s-container-hardening";
@@ -30,6 +35,8 @@ export const allPolicies: Policies = [
   s3BucketPolicyRequiresTls,
   securityGroupNoPublicIngress,
   securityGroupNoRemoteAdminFromAnywhere,
+  securityGroupNoPublicEgress,
+  defaultSecurityGroupNoRules,
   nodeSubnetsNoPublicIp,
   computeNoPublicIp,
   eksEndpointNotPublic,
@@ -39,6 +46,9 @@ export const allPolicies: Policies = [
   acmCertificateDnsValidation,
   tlsPrivateKeyStrength,
   kubernetesNamespaceDefaultDeny,
+  kubernetesNetworkPolicyIngressSources,
+  kubernetesNetworkPolicyEgressDestinations,
+  kubernetesServiceNoExternalIps,
   kubernetesNoHostNetwork,
   kubernetesLoadBalancerServiceInternalOrTls,
   kubernetesContainerHardening,

@@ -43,3 +43,25 @@ export function configMap(name: string, data: Record<string, string>, namespace 
 export function env(values: Record<string, string>): { env: { name: string; value: string }[] } {
   return { env: Object.entries(values).map(([name, value]) => ({ name, value })) };
 }
+
+/**
+ * A copy of `base` with the one input at a dotted path ("spec.template.spec.hostPID",
+ * "ingress.0.cidrBlocks") set to `value`, or removed when `value` is undefined: the single change a
+ * test makes to a compliant baseline.
+ */
+export function changed(base: EvaluatedResource, path: string, value: unknown): EvaluatedResource {
+  const copy = structuredClone(base);
+  const keys = path.split(".");
+  const last = keys.pop() as string;
+  let node = copy.inputs as Record<string, unknown>;
+  for (const key of keys) {
+    node[key] ??= {};
+    node = node[key] as Record<string, unknown>;
+  }
+  if (value === undefined) {
+    delete node[last];
+  } else {
+    node[last] = value;
+  }
+  return copy;
+}

@@ -36,6 +36,16 @@ function breakResource(
   return copy;
 }
 
+/** A deep copy of the program with one more resource, as a hand-written addition to it would register. */
+function addResource(resources: SynthesizedResource[], type: string, name: string, inputs: Record<string, unknown>): SynthesizedResource[] {
+  const template = resources.find((r) => r.type === type);
+  if (!template) {
+    throw new Error(`the dev program has no ${type} to copy`);
+  }
+  const urn = template.urn.replace(/::[^:]+$/, `::${name}`);
+  return [...structuredClone(resources), { ...structuredClone(template), name, urn, inputs, propertyDependencies: {}, dependencies: [] }];
+}
+
 /** The pod spec of the proxy Deployment in a synthesized program. */
 function podSpec(inputs: Record<string, unknown>): { containers: Record<string, unknown>[] } {
   const spec = (inputs.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec;
@@ -98,10 +108,10 @@ describe("the infra program against the policy pack", () => {
       baseline = new Set((await evaluatePolicies(allPolicies, dev, packConfigFor("dev"))).map(key));
     });
 
-    /** Mandatory violations the variant has that the unbroken program does not. */
+    /** Violations the variant has that the unbroken program does not, each with its level. */
     async function newViolations(variant: SynthesizedResource[]) {
       const found = await evaluatePolicies(allPolicies, variant, packConfigFor("dev"));
-      return found.filter((v) => v.enforcementLevel === "mandatory" && !baseline.has(key(v))).map((v) => describeViolation(v, variant));
+      return found.filter((v) => !baseline.has(key(v))).map((v) => [v.enforcementLevel, ...describeViolation(v, variant)]);
     }
 
     it("a bucket whose public access block lets policies and ACLs make it public", async () => {
@@ -111,6 +121,7 @@ describe("the infra program against the policy pack", () => {
       });
       assert.deepEqual(await newViolations(variant), [
         [
+          "mandatory",
           "s3-bucket-public-access-block",
           "modproxy-dev-bucket",
           'Bucket "modproxy-dev-bucket" public access block "modproxy-dev-public-access" does not set blockPublicPolicy, restrictPublicBuckets to true.',
@@ -129,6 +140,7 @@ describe("the infra program against the policy pack", () => {
       );
       assert.deepEqual(await newViolations(variant), [
         [
+          "mandatory",
           "node-subnets-no-public-ip",
           "modproxy-dev-private-0",
           'Subnet "modproxy-dev-private-0" maps public IPs on launch and hosts nodes of "modproxy-dev-nodes".',
@@ -148,7 +160,7 @@ describe("the infra program against the policy pack", () => {
         (r) => r.inputs.protocol === "HTTPS",
       );
       assert.deepEqual(await newViolations(variant), [
-        ["lb-listener-tls", "modproxy-dev-https", "HTTP listener serves traffic instead of only redirecting to HTTPS."],
+        ["mandatory", "lb-listener-tls", "modproxy-dev-https", "HTTP listener serves traffic instead of only redirecting to HTTPS."],
       ]);
     });
 
@@ -163,6 +175,7 @@ describe("the infra program against the policy pack", () => {
       );
       assert.deepEqual(await newViolations(variant), [
         [
+          "mandatory",
           "security-group-no-public-ingress",
           "modproxy-dev-sg",
           "Ingress tcp/443 is open to 0.0.0.0/0; only an internet-facing load balancer's HTTPS/TLS listener port may be.",
@@ -174,7 +187,9 @@ describe("the infra program against the policy pack", () => {
       const variant = breakResource(dev, "aws:eks/cluster:Cluster", (inputs) => {
         inputs.vpcConfig = { ...(inputs.vpcConfig as object), endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] };
       });
-      assert.deepEqual(await newViolations(variant), [["eks-endpoint-not-public", "modproxy-dev-eks", "The public API endpoint allows 0.0.0.0/0."]]);
+      assert.deepEqual(await newViolations(variant), [
+        ["mandatory", "eks-endpoint-not-public", "modproxy-dev-eks", "The public API endpoint allows 0.0.0.0/0."],
+      ]);
     });
 
     it("GOSUMDB=off in the proxy's settings", async () => {
@@ -182,7 +197,7 @@ describe("the infra program against the policy pack", () => {
         inputs.data = { ...(inputs.data as object), GOSUMDB: "off" };
       });
       assert.deepEqual(await newViolations(variant), [
-        ["go-checksum-verification-on", "modproxy-dev-settings", "GOSUMDB=off disables checksum verification (ConfigMap data)."],
+        ["mandatory", "go-checksum-verification-on", "modproxy-dev-settings", "GOSUMDB=off disables checksum verification (ConfigMap data)."],
       ]);
     });
 
@@ -191,8 +206,97 @@ describe("the infra program against the policy pack", () => {
         podSpec(inputs).containers[0].env = [{ name: "UPSTREAM_TOKEN", value: "s3cr3t-example" }];
       });
       assert.deepEqual(await newViolations(variant), [
-        ["no-plaintext-credentials", "modproxy-dev-deployment", 'UPSTREAM_TOKEN in container "modproxy" env is a literal value; reference a Secret instead.'],
+        [
+          "mandatory",
+          "no-plaintext-credentials",
+          "modproxy-dev-deployment",
+          'UPSTREAM_TOKEN in container "modproxy" env is a literal value; reference a Secret instead.',
+        ],
       ]);
+    });
+
+    describe("egress and NetworkPolicy content", () => {
+      it("an allow-all NetworkPolicy beside the default-deny one", async () => {
+        const variant = addResource(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "allow-all", {
+          metadata: { name: "allow-all", namespace: "modproxy" },
+          spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [{}] },
+        });
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "k8s-network-policy-ingress-sources", "allow-all", 'spec.ingress[0] has no "from", so it admits every source.'],
+          [
+            "mandatory",
+            "k8s-network-policy-egress-destinations",
+            "allow-all",
+            "spec.egress[0] reaches every destination on every port; list the ports it needs.",
+          ],
+        ]);
+      });
+
+      it("the proxy's internet egress opened to every port", async () => {
+        const variant = breakResource(
+          dev,
+          "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+          (inputs) => {
+            delete (inputs.spec as { egress: Record<string, unknown>[] }).egress[3].ports;
+          },
+          (r) => r.name === "modproxy-dev-allow",
+        );
+        assert.deepEqual(await newViolations(variant), [
+          [
+            "mandatory",
+            "k8s-network-policy-egress-destinations",
+            "modproxy-dev-allow",
+            "spec.egress[3] reaches 0.0.0.0/0 on every port; list the ports it needs.",
+          ],
+        ]);
+      });
+
+      it("the load balancer's security group let out to the internet on every port", async () => {
+        const variant = breakResource(
+          dev,
+          "aws:ec2/securityGroup:SecurityGroup",
+          (inputs) => {
+            inputs.egress = [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }];
+          },
+          (r) => r.name === "modproxy-dev-sg",
+        );
+        assert.deepEqual(await newViolations(variant), [
+          [
+            "mandatory",
+            "security-group-no-public-egress",
+            "modproxy-dev-sg",
+            "Egress all traffic is open to 0.0.0.0/0; only tcp port(s) 443 may reach the internet.",
+          ],
+        ]);
+      });
+
+      it("the VPC's default security group given rules back", async () => {
+        const variant = breakResource(dev, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", (inputs) => {
+          inputs.ingress = [{ protocol: "-1", fromPort: 0, toPort: 0, self: true }];
+        });
+        assert.deepEqual(await newViolations(variant), [
+          [
+            "mandatory",
+            "default-security-group-no-rules",
+            "modproxy-dev-default-sg",
+            'Default security group "modproxy-dev-default-sg" has ingress rules; leave it with none.',
+          ],
+        ]);
+      });
+
+      it("externalIPs on the proxy's Service", async () => {
+        const variant = breakResource(dev, "kubernetes:core/v1:Service", (inputs) => {
+          (inputs.spec as Record<string, unknown>).externalIPs = ["203.0.113.10"];
+        });
+        assert.deepEqual(await newViolations(variant), [
+          [
+            "mandatory",
+            "k8s-service-no-external-ips",
+            "modproxy-dev-service",
+            "The Service sets externalIPs 203.0.113.10; expose it through a load balancer or NodePort instead.",
+          ],
+        ]);
+      });
     });
   });
 });

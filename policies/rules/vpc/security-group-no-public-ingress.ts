@@ -1,5 +1,5 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { describePorts, ingressRulesOf, opensToAnywhere, securityGroupTypes } from "../../lib/ingress";
+import { describePorts, ingressRulesOf, opensToAnywhere, securityGroupTypes } from "../../lib/security-group-rules";
 import { isInternetFacing, listenerProtocol, loadBalancerOf, tlsListenerProtocols } from "../../lib/load-balancers";
 import { refersTo } from "../../lib/references";
 import { isOneOf, types } from "../../lib/resource-types";

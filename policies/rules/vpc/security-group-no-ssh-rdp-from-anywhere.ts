@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { coversTcpPort, describePorts, ingressRulesOf, opensToAnywhere, securityGroupTypes } from "../../lib/ingress";
+import { coversTcpPort, describePorts, ingressRulesOf, opensToAnywhere, securityGroupTypes } from "../../lib/security-group-rules";
 import { validateResourceOfTypes } from "../../lib/resource-types";
 
 export const securityGroupNoRemoteAdminFromAnywhere: ResourceValidationPolicy = {
