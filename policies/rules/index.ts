@@ -1,13 +1,18 @@
 import { s3BucketPublicAccessBlock } from "./s3/s3-bucket-public-access-block";
 import { s3BucketPolicyRequiresTls } from "./s3/s3-bucket-policy-requires-tls";
+import { s3BucketKmsEncryption } from "./s3/s3-bucket-kms-encryption";
+import { s3BucketVersioning } from "./s3/s3-bucket-versioning";
 import { securityGroupNoPublicIngress } from "./vpc/security-group-no-public-ingress";
 import { securityGroupNoRemoteAdminFromAnywhere } from "./vpc/security-group-no-ssh-rdp-from-anywhere";
 import { securityGroupNoPublicEgress } from "./vpc/security-group-no-public-egress";
 import { defaultSecurityGroupNoRules } from "./vpc/default-security-group-no-rules";
 import { nodeSubnetsNoPublicIp } from "./vpc/node-subnets-no-public-ip";
 import { computeNoPublicIp } from "./ec2/compute-no-public-ip";
+import { ec2VolumesEncrypted } from "./ec2/ec2-volumes-encrypted";
 import { eksEndpointNotPublic } from "./eks/eks-endpoint-not-public";
 import { eksSecretsEncryption } from "./eks/eks-secrets-encryption";
+import { kmsKeyRotation } from "./kms/kms-key-rotation";
+import { kmsKeyPolicyNoPublicPrincipal } from "./kms/kms-key-policy-no-public-principal";
 import { loadBalancerInternal } from "./lb/load-balancer-internal";
 import { loadBalancerListenerTls } from "./lb/lb-listener-tls";
 import { acmCertificateDnsValidation } from "./acm/acm-certificate-dns-validation";
@@ -26,21 +31,26 @@ import { noPlaintextCredentials } from "./settings/no-plaintext-credentials";
 import { noHardcodedIpEndpoints } from "./settings/no-hardcoded-ip-endpoints";
 import { Policies } from "@pulumi/policy";
 
-// One rule per file, under the resource area it judges: s3, vpc (security groups, subnets), ec2, eks, lb,
+// One rule per file, under the resource area it judges: s3, vpc (security groups, subnets), ec2, eks, kms, lb,
 // acm, tls, kubernetes, and settings (the proxy's env and ConfigMaps, wherever they are written).
 
 /** Every rule in the pack, without constructing a PolicyPack (which starts the analyzer's gRPC server). */
 export const allPolicies: Policies = [
   s3BucketPublicAccessBlock,
   s3BucketPolicyRequiresTls,
+  s3BucketKmsEncryption,
+  s3BucketVersioning,
   securityGroupNoPublicIngress,
   securityGroupNoRemoteAdminFromAnywhere,
   securityGroupNoPublicEgress,
   defaultSecurityGroupNoRules,
   nodeSubnetsNoPublicIp,
   computeNoPublicIp,
+  ec2VolumesEncrypted,
   eksEndpointNotPublic,
   eksSecretsEncryption,
+  kmsKeyRotation,
+  kmsKeyPolicyNoPublicPrincipal,
   loadBalancerInternal,
   loadBalancerListenerTls,
   acmCertificateDnsValidation,

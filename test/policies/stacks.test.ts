@@ -298,5 +298,69 @@ describe("the infra program against the policy pack", () => {
         ]);
       });
     });
+
+    describe("encryption at rest and keys", () => {
+      it("the module cache's default encryption removed, or downgraded to SSE-S3", async () => {
+        const removed = dev.filter((r) => r.type !== "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+        assert.deepEqual(await newViolations(removed), [
+          [
+            "mandatory",
+            "s3-bucket-kms-encryption",
+            "modproxy-dev-bucket",
+            'Bucket "modproxy-dev-bucket" has no default encryption configuration, so S3 uses its own keys (SSE-S3); use a customer-managed KMS key.',
+          ],
+        ]);
+        const downgraded = breakResource(dev, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", (inputs) => {
+          inputs.rules = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }];
+        });
+        assert.deepEqual(await newViolations(downgraded), [
+          [
+            "mandatory",
+            "s3-bucket-kms-encryption",
+            "modproxy-dev-bucket",
+            'Bucket "modproxy-dev-bucket" default encryption is AES256; use a customer-managed KMS key (aws:kms with kmsMasterKeyId).',
+          ],
+        ]);
+      });
+
+      it("the module cache's versioning suspended", async () => {
+        const variant = breakResource(dev, "aws:s3/bucketVersioning:BucketVersioning", (inputs) => {
+          inputs.versioningConfiguration = { status: "Suspended" };
+        });
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "s3-bucket-versioning", "modproxy-dev-bucket", 'Bucket "modproxy-dev-bucket" versioning is Suspended; keep it Enabled.'],
+        ]);
+      });
+
+      it("rotation turned off on the cache's key, and the key opened to any principal", async () => {
+        const variant = breakResource(
+          dev,
+          "aws:kms/key:Key",
+          (inputs) => {
+            inputs.enableKeyRotation = false;
+            inputs.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*" }] });
+          },
+          (r) => r.name === "modproxy-dev-key",
+        );
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "kms-key-rotation", "modproxy-dev-key", "Key rotation is off: set enableKeyRotation to true."],
+          [
+            "mandatory",
+            "kms-key-policy-no-public-principal",
+            "modproxy-dev-key",
+            "Key policy statement 0 allows any principal without a condition pinning it to an account, organization or network.",
+          ],
+        ]);
+      });
+
+      it("the nodes' volumes left unencrypted", async () => {
+        const variant = breakResource(dev, "aws:ec2/launchTemplate:LaunchTemplate", (inputs) => {
+          inputs.blockDeviceMappings = [{ deviceName: "/dev/xvda", ebs: { volumeSize: 50, volumeType: "gp3" } }];
+        });
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "ec2-volumes-encrypted", "modproxy-dev-nodes", "blockDeviceMappings /dev/xvda is not encrypted."],
+        ]);
+      });
+    });
   });
 });
