@@ -2,6 +2,9 @@ import { s3BucketPublicAccessBlock } from "./s3/s3-bucket-public-access-block";
 import { s3BucketPolicyRequiresTls } from "./s3/s3-bucket-policy-requires-tls";
 import { s3BucketKmsEncryption } from "./s3/s3-bucket-kms-encryption";
 import { s3BucketVersioning } from "./s3/s3-bucket-versioning";
+import { s3BucketPolicyNoPublicPrincipal } from "./s3/s3-bucket-policy-no-public-principal";
+import { s3BucketNoPublicAcl } from "./s3/s3-bucket-no-public-acl";
+import { s3BucketAclsDisabled } from "./s3/s3-bucket-acls-disabled";
 import { securityGroupNoPublicIngress } from "./vpc/security-group-no-public-ingress";
 import { securityGroupNoRemoteAdminFromAnywhere } from "./vpc/security-group-no-ssh-rdp-from-anywhere";
 import { securityGroupNoPublicEgress } from "./vpc/security-group-no-public-egress";
@@ -40,6 +43,9 @@ export const allPolicies: Policies = [
   s3BucketPolicyRequiresTls,
   s3BucketKmsEncryption,
   s3BucketVersioning,
+  s3BucketPolicyNoPublicPrincipal,
+  s3BucketNoPublicAcl,
+  s3BucketAclsDisabled,
   securityGroupNoPublicIngress,
   securityGroupNoRemoteAdminFromAnywhere,
   securityGroupNoPublicEgress,

@@ -362,5 +362,52 @@ describe("the infra program against the policy pack", () => {
         ]);
       });
     });
+
+    describe("public exposure of data", () => {
+      it("a bucket policy statement granting reads to anyone", async () => {
+        const variant = breakResource(dev, "aws:s3/bucketPolicy:BucketPolicy", (inputs) => {
+          const policy = JSON.parse(String(inputs.policy)) as { Statement: object[] };
+          policy.Statement.push({
+            Sid: "PublicRead",
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::modproxy-dev-bucket-a1b2c3/*",
+          });
+          inputs.policy = JSON.stringify(policy);
+        });
+        assert.deepEqual(await newViolations(variant), [
+          [
+            "mandatory",
+            "s3-bucket-policy-no-public-principal",
+            "modproxy-dev-tls-only",
+            'Bucket policy statement "PublicRead" allows any principal without a condition pinning it to an account, organization or network.',
+          ],
+        ]);
+      });
+
+      it("a public-read ACL, with ACLs turned back on", async () => {
+        const variant = breakResource(dev, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", (inputs) => {
+          inputs.rule = { objectOwnership: "BucketOwnerPreferred" };
+        });
+        const bucket = variant.find((r) => r.name === "modproxy-dev-bucket");
+        assert.ok(bucket);
+        bucket.inputs.acl = "public-read";
+        assert.deepEqual(await newViolations(variant), [
+          [
+            "mandatory",
+            "s3-bucket-no-public-acl",
+            "modproxy-dev-bucket",
+            "The canned ACL public-read makes the bucket's contents public; leave ACLs off (BucketOwnerEnforced).",
+          ],
+          [
+            "mandatory",
+            "s3-bucket-acls-disabled",
+            "modproxy-dev-bucket",
+            'Bucket "modproxy-dev-bucket" does not set object ownership to BucketOwnerEnforced (BucketOwnerPreferred), so ACLs still apply.',
+          ],
+        ]);
+      });
+    });
   });
 });
