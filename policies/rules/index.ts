@@ -12,6 +12,8 @@ import { defaultSecurityGroupNoRules } from "./vpc/default-security-group-no-rul
 import { nodeSubnetsNoPublicIp } from "./vpc/node-subnets-no-public-ip";
 import { computeNoPublicIp } from "./ec2/compute-no-public-ip";
 import { ec2VolumesEncrypted } from "./ec2/ec2-volumes-encrypted";
+import { ec2Imdsv2Required } from "./ec2/ec2-imdsv2-required";
+import { ec2ImdsHopLimit } from "./ec2/ec2-imds-hop-limit";
 import { eksEndpointNotPublic } from "./eks/eks-endpoint-not-public";
 import { eksSecretsEncryption } from "./eks/eks-secrets-encryption";
 import { kmsKeyRotation } from "./kms/kms-key-rotation";
@@ -53,6 +55,8 @@ export const allPolicies: Policies = [
   nodeSubnetsNoPublicIp,
   computeNoPublicIp,
   ec2VolumesEncrypted,
+  ec2Imdsv2Required,
+  ec2ImdsHopLimit,
   eksEndpointNotPublic,
   eksSecretsEncryption,
   kmsKeyRotation,

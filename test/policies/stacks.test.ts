@@ -409,5 +409,22 @@ describe("the infra program against the policy pack", () => {
         ]);
       });
     });
+
+    describe("node metadata", () => {
+      it("the nodes' launch template allowing IMDSv1 with a hop limit pods can use", async () => {
+        const variant = breakResource(dev, "aws:ec2/launchTemplate:LaunchTemplate", (inputs) => {
+          inputs.metadataOptions = { httpEndpoint: "enabled", httpTokens: "optional", httpPutResponseHopLimit: 2 };
+        });
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "ec2-imdsv2-required", "modproxy-dev-nodes", "metadataOptions.httpTokens is optional, which allows IMDSv1: set it to required."],
+          [
+            "mandatory",
+            "ec2-imds-hop-limit",
+            "modproxy-dev-nodes",
+            "metadataOptions.httpPutResponseHopLimit is 2, which lets containers reach the metadata service; set it to 1.",
+          ],
+        ]);
+      });
+    });
   });
 });
