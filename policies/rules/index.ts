@@ -30,6 +30,16 @@ import { kubernetesNoHostNetwork } from "./kubernetes/k8s-no-host-network";
 import { kubernetesLoadBalancerServiceInternalOrTls } from "./kubernetes/k8s-loadbalancer-service-internal-or-tls";
 import { kubernetesContainerHardening } from "./kubernetes/k8s-container-hardening";
 import { kubernetesNoPrivilegedContainers } from "./kubernetes/k8s-no-privileged-containers";
+import { kubernetesNoHostNamespaces } from "./kubernetes/k8s-no-host-namespaces";
+import { kubernetesNoHostPathVolumes } from "./kubernetes/k8s-no-host-path-volumes";
+import { kubernetesCapabilitiesRestricted } from "./kubernetes/k8s-capabilities-restricted";
+import { kubernetesSeccompRuntimeDefault } from "./kubernetes/k8s-seccomp-runtime-default";
+import { kubernetesServiceAccountTokenNotAutomounted } from "./kubernetes/k8s-service-account-token-not-automounted";
+import { kubernetesNoDefaultServiceAccount } from "./kubernetes/k8s-no-default-service-account";
+import { kubernetesResourceLimits } from "./kubernetes/k8s-resource-limits";
+import { kubernetesImageTagPinned } from "./kubernetes/k8s-image-tag-pinned";
+import { kubernetesImageDigest } from "./kubernetes/k8s-image-digest";
+import { kubernetesNamespacePodSecurityEnforced } from "./kubernetes/k8s-namespace-pod-security-enforced";
 import { goUpstreamsUseHttps } from "./settings/go-upstreams-use-https";
 import { goChecksumVerificationOn } from "./settings/go-checksum-verification-on";
 import { noPlaintextCredentials } from "./settings/no-plaintext-credentials";
@@ -73,6 +83,16 @@ export const allPolicies: Policies = [
   kubernetesLoadBalancerServiceInternalOrTls,
   kubernetesContainerHardening,
   kubernetesNoPrivilegedContainers,
+  kubernetesNoHostNamespaces,
+  kubernetesNoHostPathVolumes,
+  kubernetesCapabilitiesRestricted,
+  kubernetesSeccompRuntimeDefault,
+  kubernetesServiceAccountTokenNotAutomounted,
+  kubernetesNoDefaultServiceAccount,
+  kubernetesResourceLimits,
+  kubernetesImageTagPinned,
+  kubernetesImageDigest,
+  kubernetesNamespacePodSecurityEnforced,
   goUpstreamsUseHttps,
   goChecksumVerificationOn,
   noPlaintextCredentials,

@@ -65,3 +65,31 @@ export function changed(base: EvaluatedResource, path: string, value: unknown): 
   }
   return copy;
 }
+
+/** A proxy Deployment that passes every workload rule: the baseline the workload tests change one field of. */
+export const hardenedDeployment: EvaluatedResource = deployment(
+  "proxy",
+  {
+    image: `registry.example.com/modproxy:1.0.0@sha256:${"0".repeat(64)}`,
+    resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+    securityContext: {
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+  },
+  {
+    serviceAccountName: "modproxy",
+    automountServiceAccountToken: false,
+    securityContext: { runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
+    volumes: [{ name: "tmp", emptyDir: {} }],
+  },
+);
+
+/** The path of the proxy container's field in `hardenedDeployment`, for `changed`. */
+export const containerPath = (field: string) => `spec.template.spec.containers.0.${field}`;
+/** The path of a pod field in `hardenedDeployment`, for `changed`. */
+export const podPath = (field: string) => `spec.template.spec.${field}`;

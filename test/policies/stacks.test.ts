@@ -98,6 +98,18 @@ describe("the infra program against the policy pack", () => {
     );
   });
 
+  it("prod: an image pinned by tag alone is refused there, while dev, which follows tags, is not checked", async () => {
+    const image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/modproxy:0.1.0";
+    const { resources } = await synthesize("prod", { config: { "modproxy:image": image } });
+    const found = await evaluatePolicies(allPolicies, resources, packConfigFor("prod"));
+    assert.deepEqual(
+      found.map((v) => [v.enforcementLevel, ...describeViolation(v, resources)]),
+      [["mandatory", "k8s-image-digest", "modproxy-prod-deployment", `Container "modproxy" image ${image} is not pinned by digest (@sha256:...).`]],
+    );
+    const dev = await synthesize("dev", { config: { "modproxy:image": image } });
+    assert.deepEqual(await evaluatePolicies(allPolicies, dev.resources, packConfigFor("dev")), []);
+  });
+
   describe("broken variants of dev are caught", () => {
     let dev: SynthesizedResource[];
     let baseline: Set<string>;
@@ -422,6 +434,86 @@ describe("the infra program against the policy pack", () => {
             "ec2-imds-hop-limit",
             "modproxy-dev-nodes",
             "metadataOptions.httpPutResponseHopLimit is 2, which lets containers reach the metadata service; set it to 1.",
+          ],
+        ]);
+      });
+    });
+
+    describe("workload hardening", () => {
+      it("the proxy pod given the node's process namespace and a hostPath volume", async () => {
+        const variant = breakResource(dev, "kubernetes:apps/v1:Deployment", (inputs) => {
+          const pod = podSpec(inputs) as Record<string, unknown>;
+          pod.hostPID = true;
+          pod.volumes = [...(pod.volumes as object[]), { name: "node", hostPath: { path: "/" } }];
+        });
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "k8s-no-host-namespaces", "modproxy-dev-deployment", "hostPID is true."],
+          ["mandatory", "k8s-no-host-path-volumes", "modproxy-dev-deployment", 'Volume "node" mounts the node\'s / (hostPath).'],
+        ]);
+      });
+
+      it("the proxy container keeping capabilities, adding SYS_ADMIN, unconfined by seccomp", async () => {
+        const variant = breakResource(dev, "kubernetes:apps/v1:Deployment", (inputs) => {
+          const context = podSpec(inputs).containers[0].securityContext as Record<string, unknown>;
+          context.capabilities = { add: ["SYS_ADMIN"] };
+          context.seccompProfile = { type: "Unconfined" };
+        });
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "k8s-capabilities-restricted", "modproxy-dev-deployment", 'Container "modproxy" does not drop ALL capabilities.'],
+          ["mandatory", "k8s-capabilities-restricted", "modproxy-dev-deployment", 'Container "modproxy" adds capabilities SYS_ADMIN.'],
+          [
+            "mandatory",
+            "k8s-seccomp-runtime-default",
+            "modproxy-dev-deployment",
+            'Container "modproxy" runs with seccomp profile Unconfined; use RuntimeDefault.',
+          ],
+        ]);
+      });
+
+      it("the proxy run as the default service account, mounting its API token", async () => {
+        const variant = breakResource(dev, "kubernetes:apps/v1:Deployment", (inputs) => {
+          const pod = podSpec(inputs) as Record<string, unknown>;
+          delete pod.serviceAccountName;
+          delete pod.automountServiceAccountToken;
+        });
+        assert.deepEqual(await newViolations(variant), [
+          [
+            "mandatory",
+            "k8s-service-account-token-not-automounted",
+            "modproxy-dev-deployment",
+            'Workload "modproxy-dev-deployment" mounts an API token for service account "modproxy/default"; set automountServiceAccountToken to false, or list the account in apiServiceAccounts.',
+          ],
+          [
+            "mandatory",
+            "k8s-no-default-service-account",
+            "modproxy-dev-deployment",
+            "The pod runs as the namespace's default service account; give it one of its own (serviceAccountName).",
+          ],
+        ]);
+      });
+
+      it("the namespace's Pod Security enforce label weakened to baseline", async () => {
+        const variant = breakResource(dev, "kubernetes:core/v1:Namespace", (inputs) => {
+          (inputs.metadata as { labels: Record<string, string> }).labels["pod-security.kubernetes.io/enforce"] = "baseline";
+        });
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "k8s-namespace-pod-security-enforced", "modproxy-dev-ns", "pod-security.kubernetes.io/enforce is baseline; enforce restricted."],
+        ]);
+      });
+
+      it("a latest image without limits: latest is refused, the missing limit only advised", async () => {
+        const variant = breakResource(dev, "kubernetes:apps/v1:Deployment", (inputs) => {
+          const container = podSpec(inputs).containers[0];
+          container.image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/modproxy:latest";
+          container.resources = { requests: { cpu: "250m", memory: "256Mi" } };
+        });
+        assert.deepEqual(await newViolations(variant), [
+          ["advisory", "k8s-resource-limits", "modproxy-dev-deployment", 'Container "modproxy" sets no memory limit.'],
+          [
+            "mandatory",
+            "k8s-image-tag-pinned",
+            "modproxy-dev-deployment",
+            'Container "modproxy" image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/modproxy:latest uses the latest tag; pin a version or a digest.',
           ],
         ]);
       });
