@@ -35,6 +35,8 @@ export interface LoadBalancerArgs {
   readonly domainName: string;
   /** Route53 zone (public, or private for internal clients) that gets an alias record from `domainName` to the load balancer. @default unset (no record) */
   readonly hostedZoneId?: string;
+  /** Bucket and key prefix the load balancer writes its access logs to (a LogBucket). */
+  readonly accessLogs: { readonly bucket: pulumi.Input<string>; readonly prefix: string };
   /** Refuse to delete the load balancer (prod). @default false */
   readonly deletionProtection?: boolean;
   /** Tags for every AWS resource the component creates. @default none */
@@ -44,7 +46,7 @@ export interface LoadBalancerArgs {
 /**
  * An Application Load Balancer in front of the proxy's NodePort: HTTPS with a TLS 1.2+ policy,
  * HTTP answered only with a redirect to HTTPS, internal unless told otherwise, reachable only
- * from the configured client ranges.
+ * from the configured client ranges, writing access logs to S3.
  */
 export class LoadBalancer extends pulumi.ComponentResource {
   readonly dnsName: pulumi.Output<string>;
@@ -120,6 +122,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         subnets: [...args.subnetIds],
         securityGroups: [securityGroup.id],
         dropInvalidHeaderFields: true,
+        accessLogs: { bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix, enabled: true },
         // Large module zips on slow links outlive the 60 s default.
         idleTimeout: 300,
         enableDeletionProtection: args.deletionProtection ?? false,

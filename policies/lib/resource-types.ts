@@ -23,6 +23,8 @@ export const types = {
   securityGroupIngressRule: ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"],
   securityGroupEgressRule: ["aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"],
   vpc: ["aws:ec2/vpc:Vpc"],
+  flowLog: ["aws:ec2/flowLog:FlowLog"],
+  logGroup: ["aws:cloudwatch/logGroup:LogGroup"],
   eksCluster: ["aws:eks/cluster:Cluster"],
   eksNodeGroup: ["aws:eks/nodeGroup:NodeGroup"],
   instance: ["aws:ec2/instance:Instance"],

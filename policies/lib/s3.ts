@@ -24,5 +24,7 @@ export function accessLogBuckets(resources: readonly PolicyResource[]): PolicyRe
     ...resources.filter(isOneOf(types.bucketLogging)).map((logging): [PolicyResource, string] => [logging, "targetBucket"]),
     ...buckets.map((bucket): [PolicyResource, string] => [bucket, "logging.targetBucket"]),
   ];
-  return buckets.filter((bucket) => sources.some(([source, path]) => source !== bucket && refersTo(source, path, bucket, ["bucket"])));
+  // A bucket logging into itself is not a log bucket: s3-bucket-access-logging reports it.
+  const logsItself = (source: PolicyResource, bucket: PolicyResource) => source === bucket || refersTo(source, "bucket", bucket, ["bucket"]);
+  return buckets.filter((bucket) => sources.some(([source, path]) => !logsItself(source, bucket) && refersTo(source, path, bucket, ["bucket"])));
 }

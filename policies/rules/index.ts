@@ -5,10 +5,12 @@ import { s3BucketVersioning } from "./s3/s3-bucket-versioning";
 import { s3BucketPolicyNoPublicPrincipal } from "./s3/s3-bucket-policy-no-public-principal";
 import { s3BucketNoPublicAcl } from "./s3/s3-bucket-no-public-acl";
 import { s3BucketAclsDisabled } from "./s3/s3-bucket-acls-disabled";
+import { s3BucketAccessLogging } from "./s3/s3-bucket-access-logging";
 import { securityGroupNoPublicIngress } from "./vpc/security-group-no-public-ingress";
 import { securityGroupNoRemoteAdminFromAnywhere } from "./vpc/security-group-no-ssh-rdp-from-anywhere";
 import { securityGroupNoPublicEgress } from "./vpc/security-group-no-public-egress";
 import { defaultSecurityGroupNoRules } from "./vpc/default-security-group-no-rules";
+import { vpcFlowLogs } from "./vpc/vpc-flow-logs";
 import { nodeSubnetsNoPublicIp } from "./vpc/node-subnets-no-public-ip";
 import { computeNoPublicIp } from "./ec2/compute-no-public-ip";
 import { ec2VolumesEncrypted } from "./ec2/ec2-volumes-encrypted";
@@ -16,10 +18,13 @@ import { ec2Imdsv2Required } from "./ec2/ec2-imdsv2-required";
 import { ec2ImdsHopLimit } from "./ec2/ec2-imds-hop-limit";
 import { eksEndpointNotPublic } from "./eks/eks-endpoint-not-public";
 import { eksSecretsEncryption } from "./eks/eks-secrets-encryption";
+import { eksControlPlaneLogging } from "./eks/eks-control-plane-logging";
 import { kmsKeyRotation } from "./kms/kms-key-rotation";
 import { kmsKeyPolicyNoPublicPrincipal } from "./kms/kms-key-policy-no-public-principal";
+import { cloudwatchLogRetention } from "./cloudwatch/cloudwatch-log-retention";
 import { loadBalancerInternal } from "./lb/load-balancer-internal";
 import { loadBalancerListenerTls } from "./lb/lb-listener-tls";
+import { loadBalancerAccessLogs } from "./lb/lb-access-logs";
 import { acmCertificateDnsValidation } from "./acm/acm-certificate-dns-validation";
 import { tlsPrivateKeyStrength } from "./tls/tls-private-key-strength";
 import { kubernetesNamespaceDefaultDeny } from "./kubernetes/k8s-namespace-default-deny";
@@ -46,8 +51,8 @@ import { noPlaintextCredentials } from "./settings/no-plaintext-credentials";
 import { noHardcodedIpEndpoints } from "./settings/no-hardcoded-ip-endpoints";
 import { Policies } from "@pulumi/policy";
 
-// One rule per file, under the resource area it judges: s3, vpc (security groups, subnets), ec2, eks, kms, lb,
-// acm, tls, kubernetes, and settings (the proxy's env and ConfigMaps, wherever they are written).
+// One rule per file, under the resource area it judges: s3, vpc (security groups, subnets, flow logs), ec2,
+// eks, kms, cloudwatch, lb, acm, tls, kubernetes, and settings (the proxy's env and ConfigMaps).
 
 /** Every rule in the pack, without constructing a PolicyPack (which starts the analyzer's gRPC server). */
 export const allPolicies: Policies = [
@@ -58,10 +63,12 @@ export const allPolicies: Policies = [
   s3BucketPolicyNoPublicPrincipal,
   s3BucketNoPublicAcl,
   s3BucketAclsDisabled,
+  s3BucketAccessLogging,
   securityGroupNoPublicIngress,
   securityGroupNoRemoteAdminFromAnywhere,
   securityGroupNoPublicEgress,
   defaultSecurityGroupNoRules,
+  vpcFlowLogs,
   nodeSubnetsNoPublicIp,
   computeNoPublicIp,
   ec2VolumesEncrypted,
@@ -69,10 +76,13 @@ export const allPolicies: Policies = [
   ec2ImdsHopLimit,
   eksEndpointNotPublic,
   eksSecretsEncryption,
+  eksControlPlaneLogging,
   kmsKeyRotation,
   kmsKeyPolicyNoPublicPrincipal,
+  cloudwatchLogRetention,
   loadBalancerInternal,
   loadBalancerListenerTls,
+  loadBalancerAccessLogs,
   acmCertificateDnsValidation,
   tlsPrivateKeyStrength,
   kubernetesNamespaceDefaultDeny,

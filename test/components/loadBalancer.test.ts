@@ -11,6 +11,7 @@ const ARGS: LoadBalancerArgs = {
   nodeSecurityGroupId: "sg-nodes",
   nodeAutoScalingGroupName: "asg-nodes",
   domainName: "goproxy.example.com",
+  accessLogs: { bucket: "modproxy-logs", prefix: "alb" },
 };
 
 describe("LoadBalancer", () => {
@@ -43,6 +44,11 @@ describe("LoadBalancer", () => {
       ],
     );
     assert.deepStrictEqual(ofType(result, "aws:route53/record:Record"), []);
+  });
+
+  it("writes access logs to the given bucket and prefix", async () => {
+    const alb = one(await synthesizeComponent(() => new LoadBalancer("lb", ARGS)), "aws:lb/loadBalancer:LoadBalancer");
+    assert.deepStrictEqual(alb.inputs.accessLogs, { bucket: "modproxy-logs", prefix: "alb", enabled: true });
   });
 
   it("sends traffic only to the nodes' NodePort", async () => {

@@ -30,13 +30,12 @@ describe("the modproxy program", () => {
 
   it("builds every component once in each stack", () => {
     for (const result of [dev, prod]) {
-      for (const component of ["Network", "Cluster", "ModuleStorage", "Certificates", "LoadBalancer", "ProxyService"]) {
+      for (const component of ["Network", "Cluster", "LogBucket", "ModuleStorage", "Certificates", "LoadBalancer", "ProxyService"]) {
         assert.strictEqual(countOf(result, `modproxy:components:${component}`), 1, component);
       }
       for (const type of [
         "aws:eks/cluster:Cluster",
         "aws:eks/nodeGroup:NodeGroup",
-        "aws:s3/bucket:Bucket",
         "aws:lb/loadBalancer:LoadBalancer",
         "kubernetes:apps/v1:Deployment",
         "pulumi:providers:kubernetes",
@@ -44,7 +43,20 @@ describe("the modproxy program", () => {
         assert.strictEqual(countOf(result, type), 1, type);
       }
       assert.strictEqual(countOf(result, "aws:lb/listener:Listener"), 2);
+      // The module cache, and the bucket its access logs and the load balancer's go to.
+      assert.strictEqual(countOf(result, "aws:s3/bucket:Bucket"), 2);
       assert.strictEqual(countOf(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy"), 2);
+    }
+  });
+
+  it("sends the load balancer's access logs and the cache's server access logs to the log bucket", () => {
+    for (const result of [dev, prod]) {
+      const logBucket = one(result, "aws:s3/bucket:Bucket", `${one(result, "modproxy:components:LogBucket").name}-logs`);
+      const alb = one(result, "aws:lb/loadBalancer:LoadBalancer");
+      assert.deepStrictEqual(alb.inputs.accessLogs, { bucket: logBucket.id, prefix: "alb", enabled: true });
+      const logging = one(result, "aws:s3/bucketLogging:BucketLogging");
+      assert.deepStrictEqual([logging.inputs.targetBucket, logging.inputs.targetPrefix], [logBucket.id, "s3/"]);
+      assert.ok(alb.propertyDependencies.accessLogs.includes(one(result, "aws:s3/bucketPolicy:BucketPolicy", `${logBucket.name}-policy`).urn));
     }
   });
 

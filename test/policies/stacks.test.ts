@@ -127,10 +127,15 @@ describe("the infra program against the policy pack", () => {
     }
 
     it("a bucket whose public access block lets policies and ACLs make it public", async () => {
-      const variant = breakResource(dev, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (inputs) => {
-        inputs.blockPublicPolicy = false;
-        inputs.restrictPublicBuckets = false;
-      });
+      const variant = breakResource(
+        dev,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        (inputs) => {
+          inputs.blockPublicPolicy = false;
+          inputs.restrictPublicBuckets = false;
+        },
+        (r) => r.name === "modproxy-dev-public-access",
+      );
       assert.deepEqual(await newViolations(variant), [
         [
           "mandatory",
@@ -313,7 +318,7 @@ describe("the infra program against the policy pack", () => {
 
     describe("encryption at rest and keys", () => {
       it("the module cache's default encryption removed, or downgraded to SSE-S3", async () => {
-        const removed = dev.filter((r) => r.type !== "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+        const removed = dev.filter((r) => r.name !== "modproxy-dev-encryption");
         assert.deepEqual(await newViolations(removed), [
           [
             "mandatory",
@@ -322,9 +327,14 @@ describe("the infra program against the policy pack", () => {
             'Bucket "modproxy-dev-bucket" has no default encryption configuration, so S3 uses its own keys (SSE-S3); use a customer-managed KMS key.',
           ],
         ]);
-        const downgraded = breakResource(dev, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", (inputs) => {
-          inputs.rules = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }];
-        });
+        const downgraded = breakResource(
+          dev,
+          "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+          (inputs) => {
+            inputs.rules = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }];
+          },
+          (r) => r.name === "modproxy-dev-encryption",
+        );
         assert.deepEqual(await newViolations(downgraded), [
           [
             "mandatory",
@@ -336,9 +346,14 @@ describe("the infra program against the policy pack", () => {
       });
 
       it("the module cache's versioning suspended", async () => {
-        const variant = breakResource(dev, "aws:s3/bucketVersioning:BucketVersioning", (inputs) => {
-          inputs.versioningConfiguration = { status: "Suspended" };
-        });
+        const variant = breakResource(
+          dev,
+          "aws:s3/bucketVersioning:BucketVersioning",
+          (inputs) => {
+            inputs.versioningConfiguration = { status: "Suspended" };
+          },
+          (r) => r.name === "modproxy-dev-versioning",
+        );
         assert.deepEqual(await newViolations(variant), [
           ["mandatory", "s3-bucket-versioning", "modproxy-dev-bucket", 'Bucket "modproxy-dev-bucket" versioning is Suspended; keep it Enabled.'],
         ]);
@@ -377,17 +392,22 @@ describe("the infra program against the policy pack", () => {
 
     describe("public exposure of data", () => {
       it("a bucket policy statement granting reads to anyone", async () => {
-        const variant = breakResource(dev, "aws:s3/bucketPolicy:BucketPolicy", (inputs) => {
-          const policy = JSON.parse(String(inputs.policy)) as { Statement: object[] };
-          policy.Statement.push({
-            Sid: "PublicRead",
-            Effect: "Allow",
-            Principal: "*",
-            Action: "s3:GetObject",
-            Resource: "arn:aws:s3:::modproxy-dev-bucket-a1b2c3/*",
-          });
-          inputs.policy = JSON.stringify(policy);
-        });
+        const variant = breakResource(
+          dev,
+          "aws:s3/bucketPolicy:BucketPolicy",
+          (inputs) => {
+            const policy = JSON.parse(String(inputs.policy)) as { Statement: object[] };
+            policy.Statement.push({
+              Sid: "PublicRead",
+              Effect: "Allow",
+              Principal: "*",
+              Action: "s3:GetObject",
+              Resource: "arn:aws:s3:::modproxy-dev-bucket-a1b2c3/*",
+            });
+            inputs.policy = JSON.stringify(policy);
+          },
+          (r) => r.name === "modproxy-dev-tls-only",
+        );
         assert.deepEqual(await newViolations(variant), [
           [
             "mandatory",
@@ -399,9 +419,14 @@ describe("the infra program against the policy pack", () => {
       });
 
       it("a public-read ACL, with ACLs turned back on", async () => {
-        const variant = breakResource(dev, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", (inputs) => {
-          inputs.rule = { objectOwnership: "BucketOwnerPreferred" };
-        });
+        const variant = breakResource(
+          dev,
+          "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+          (inputs) => {
+            inputs.rule = { objectOwnership: "BucketOwnerPreferred" };
+          },
+          (r) => r.name === "modproxy-dev-ownership",
+        );
         const bucket = variant.find((r) => r.name === "modproxy-dev-bucket");
         assert.ok(bucket);
         bucket.inputs.acl = "public-read";
@@ -515,6 +540,59 @@ describe("the infra program against the policy pack", () => {
             "modproxy-dev-deployment",
             'Container "modproxy" image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/modproxy:latest uses the latest tag; pin a version or a digest.',
           ],
+        ]);
+      });
+    });
+
+    describe("audit logging", () => {
+      it("flow logs narrowed to rejected traffic and kept a week", async () => {
+        let variant = breakResource(dev, "aws:ec2/flowLog:FlowLog", (inputs) => {
+          inputs.trafficType = "REJECT";
+        });
+        variant = breakResource(
+          variant,
+          "aws:cloudwatch/logGroup:LogGroup",
+          (inputs) => {
+            inputs.retentionInDays = 7;
+          },
+          (r) => r.name === "modproxy-dev-flow-logs",
+        );
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "vpc-flow-logs", "modproxy-dev-vpc", 'VPC "modproxy-dev-vpc" flow logs record REJECT traffic only; record ALL.'],
+          ["mandatory", "cloudwatch-log-retention", "modproxy-dev-flow-logs", "retentionInDays is 7, below the minimum of 365."],
+        ]);
+      });
+
+      it("EKS sending the API log only", async () => {
+        const variant = breakResource(dev, "aws:eks/cluster:Cluster", (inputs) => {
+          inputs.enabledClusterLogTypes = ["api"];
+        });
+        assert.deepEqual(await newViolations(variant), [
+          [
+            "mandatory",
+            "eks-control-plane-logging",
+            "modproxy-dev-eks",
+            "Control-plane logs audit, authenticator, controllerManager, scheduler are not enabled (enabledClusterLogTypes).",
+          ],
+        ]);
+      });
+
+      it("the load balancer's access logs and the cache's server access logging turned off", async () => {
+        const variant = breakResource(dev, "aws:lb/loadBalancer:LoadBalancer", (inputs) => {
+          delete inputs.accessLogs;
+        }).filter((r) => r.type !== "aws:s3/bucketLogging:BucketLogging");
+        // Nothing sends logs to the log bucket any more, so it is judged as any bucket.
+        delete variant.find((r) => r.type === "aws:lb/loadBalancer:LoadBalancer")?.propertyDependencies.accessLogs;
+        assert.deepEqual(await newViolations(variant), [
+          [
+            "mandatory",
+            "s3-bucket-kms-encryption",
+            "modproxy-dev-logs",
+            'Bucket "modproxy-dev-logs" default encryption is AES256; use a customer-managed KMS key (aws:kms with kmsMasterKeyId).',
+          ],
+          ["mandatory", "s3-bucket-access-logging", "modproxy-dev-logs", 'Bucket "modproxy-dev-logs" has no server access logging.'],
+          ["mandatory", "s3-bucket-access-logging", "modproxy-dev-bucket", 'Bucket "modproxy-dev-bucket" has no server access logging.'],
+          ["mandatory", "lb-access-logs", "modproxy-dev-alb", "Access logs are off: set accessLogs with enabled true and a bucket."],
         ]);
       });
     });
