@@ -46,7 +46,7 @@ export interface LoadBalancerArgs {
 /**
  * An Application Load Balancer in front of the proxy's NodePort: HTTPS with a TLS 1.2+ policy,
  * HTTP answered only with a redirect to HTTPS, internal unless told otherwise, reachable only
- * from the configured client ranges, writing access logs to S3.
+ * from the configured client ranges, writing access logs to S3, and reaching the pods over HTTPS.
  */
 export class LoadBalancer extends pulumi.ComponentResource {
   readonly dnsName: pulumi.Output<string>;
@@ -135,11 +135,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
       {
         vpcId: args.vpcId,
         targetType: "instance",
-        protocol: "HTTP",
+        // The pods serve TLS, so requests are not carried on in plain text inside the VPC.
+        protocol: "HTTPS",
         port: args.nodePort,
         deregistrationDelay: 30,
         healthCheck: {
-          protocol: "HTTP",
+          protocol: "HTTPS",
           path: args.healthCheckPath ?? "/readyz",
           port: "traffic-port",
           matcher: "200",

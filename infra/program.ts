@@ -98,6 +98,7 @@ export function createModproxy(config: ModproxyConfig) {
         goNoSumDb: config.goNoSumDb,
         goSumDb: config.goSumDb,
       },
+      servingCertificate: certificates.backend,
       vcsCredentials: config.vcsCredentials === undefined ? undefined : pulumi.secret(config.vcsCredentials),
       nodePort: config.nodePort,
       loadBalancerCidrs: isPublic ? network.publicSubnetCidrs : network.privateSubnetCidrs,

@@ -32,6 +32,7 @@ export const types = {
   subnet: ["aws:ec2/subnet:Subnet"],
   loadBalancer: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
   listener: ["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
+  targetGroup: ["aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"],
   listenerRule: ["aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule"],
   certificate: ["aws:acm/certificate:Certificate"],
   tlsPrivateKey: ["tls:index/privateKey:PrivateKey"],

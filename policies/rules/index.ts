@@ -25,6 +25,9 @@ import { cloudwatchLogRetention } from "./cloudwatch/cloudwatch-log-retention";
 import { loadBalancerInternal } from "./lb/load-balancer-internal";
 import { loadBalancerListenerTls } from "./lb/lb-listener-tls";
 import { loadBalancerAccessLogs } from "./lb/lb-access-logs";
+import { loadBalancerDropInvalidHeaders } from "./lb/lb-drop-invalid-headers";
+import { loadBalancerDesyncMitigation } from "./lb/lb-desync-mitigation";
+import { loadBalancerTargetGroupTls } from "./lb/lb-target-group-tls";
 import { acmCertificateDnsValidation } from "./acm/acm-certificate-dns-validation";
 import { tlsPrivateKeyStrength } from "./tls/tls-private-key-strength";
 import { kubernetesNamespaceDefaultDeny } from "./kubernetes/k8s-namespace-default-deny";
@@ -83,6 +86,9 @@ export const allPolicies: Policies = [
   loadBalancerInternal,
   loadBalancerListenerTls,
   loadBalancerAccessLogs,
+  loadBalancerDropInvalidHeaders,
+  loadBalancerDesyncMitigation,
+  loadBalancerTargetGroupTls,
   acmCertificateDnsValidation,
   tlsPrivateKeyStrength,
   kubernetesNamespaceDefaultDeny,

@@ -60,6 +60,15 @@ describe("the modproxy program", () => {
     }
   });
 
+  it("encrypts up to the pods: the load balancer forwards HTTPS to a proxy serving the backend certificate", () => {
+    for (const result of [dev, prod]) {
+      assert.strictEqual(one(result, "aws:lb/targetGroup:TargetGroup").inputs.protocol, "HTTPS");
+      const backend = one(result, "tls:index/selfSignedCert:SelfSignedCert", `${one(result, "modproxy:components:Certificates").name}-backend`);
+      const secret = ofType(result, "kubernetes:core/v1:Secret").find((s) => s.name.endsWith("-serving-tls"));
+      assert.strictEqual((secret?.inputs.stringData as Record<string, string>)["tls.crt"], backend.outputs.certPem);
+    }
+  });
+
   it("spreads prod over three zones with a NAT gateway each, dev over two with one", () => {
     assert.deepStrictEqual([countOf(dev, "aws:ec2/subnet:Subnet"), countOf(dev, "aws:ec2/natGateway:NatGateway")], [4, 1]);
     assert.deepStrictEqual([countOf(prod, "aws:ec2/subnet:Subnet"), countOf(prod, "aws:ec2/natGateway:NatGateway")], [6, 3]);
@@ -179,6 +188,7 @@ describe("the modproxy program", () => {
       [vcs, "stringData.netrc"],
       [one(result, "kubernetes:core/v1:Secret", "modproxy-dev-tokens"), "stringData.tokens"],
       [one(result, "aws:acm/certificate:Certificate"), "privateKey"],
+      [one(result, "kubernetes:core/v1:Secret", "modproxy-dev-serving-tls"), "stringData"],
       [one(result, "pulumi:providers:kubernetes"), "kubeconfig"],
     ];
     for (const [resource, path] of secrets) {

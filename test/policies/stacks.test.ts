@@ -596,5 +596,46 @@ describe("the infra program against the policy pack", () => {
         ]);
       });
     });
+
+    describe("TLS details", () => {
+      it("the load balancer passing invalid headers on, in desync monitor mode, with a policy offering RSA key exchange", async () => {
+        let variant = breakResource(dev, "aws:lb/loadBalancer:LoadBalancer", (inputs) => {
+          delete inputs.dropInvalidHeaderFields;
+          inputs.desyncMitigationMode = "monitor";
+        });
+        variant = breakResource(
+          variant,
+          "aws:lb/listener:Listener",
+          (inputs) => {
+            inputs.sslPolicy = "ELBSecurityPolicy-TLS-1-2-2017-01";
+          },
+          (r) => r.inputs.protocol === "HTTPS",
+        );
+        assert.deepEqual(await newViolations(variant), [
+          [
+            "mandatory",
+            "lb-listener-tls",
+            "modproxy-dev-https",
+            "HTTPS listener uses security policy ELBSecurityPolicy-TLS-1-2-2017-01, which is not on the approved list (TLS 1.2+, forward secrecy only).",
+          ],
+          ["mandatory", "lb-drop-invalid-headers", "modproxy-dev-alb", "dropInvalidHeaderFields is not true: invalid headers reach the targets."],
+          [
+            "mandatory",
+            "lb-desync-mitigation",
+            "modproxy-dev-alb",
+            "desyncMitigationMode is monitor, which forwards ambiguous requests: use defensive or strictest.",
+          ],
+        ]);
+      });
+
+      it("the load balancer forwarding to the pods in plain HTTP", async () => {
+        const variant = breakResource(dev, "aws:lb/targetGroup:TargetGroup", (inputs) => {
+          inputs.protocol = "HTTP";
+        });
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "lb-target-group-tls", "modproxy-dev-tg", "The target group forwards over HTTP: use HTTPS (or TLS), with the targets serving TLS."],
+        ]);
+      });
+    });
   });
 });

@@ -5,16 +5,18 @@ import { isOneOf, types } from "../../lib/resource-types";
 import { checkEach } from "../../lib/unknowns";
 import { arrayAt, isRecord, recordAt, stringAt } from "../../lib/values";
 
-/** AWS ELB security policies that negotiate TLS 1.2 or newer only. */
-export const tls12PlusSecurityPolicies = [
+/**
+ * AWS ELB security policies that negotiate TLS 1.2 or newer with forward-secret (ECDHE) key exchange
+ * only. The older TLS 1.2 policies (TLS-1-2-2017-01, TLS-1-2-Ext-2018-06, FS-1-2-2019-08, the TLS13
+ * Ext1/Ext2 variants) still offer RSA key exchange or SHA-1 CBC suites, which current scanners flag.
+ */
+export const forwardSecretSecurityPolicies = [
   "ELBSecurityPolicy-TLS13-1-2-2021-06",
   "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-  "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
-  "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
   "ELBSecurityPolicy-TLS13-1-3-2021-06",
-  "ELBSecurityPolicy-TLS-1-2-2017-01",
-  "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
-  "ELBSecurityPolicy-FS-1-2-2019-08",
+  "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+  "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+  "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
   "ELBSecurityPolicy-FS-1-2-Res-2019-08",
   "ELBSecurityPolicy-FS-1-2-Res-2020-10",
 ];
@@ -28,14 +30,14 @@ function onlyRedirectsToHttps(actions: unknown): boolean {
 export const loadBalancerListenerTls: StackValidationPolicy = {
   name: "lb-listener-tls",
   description:
-    "Load balancer listeners are HTTPS/TLS with an approved TLS 1.2+ security policy, or HTTP listeners whose only action, and whose listener rules' only action, redirects to HTTPS.",
+    "Load balancer listeners are HTTPS/TLS with an approved security policy (TLS 1.2+ with forward-secret key exchange only), or HTTP listeners whose only action, and whose listener rules' only action, redirects to HTTPS.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
       approvedSslPolicies: {
         type: "array",
         items: { type: "string" },
-        default: tls12PlusSecurityPolicies,
+        default: forwardSecretSecurityPolicies,
         description: "ELB security policies allowed on HTTPS/TLS listeners.",
       },
     },
@@ -53,7 +55,10 @@ export const loadBalancerListenerTls: StackValidationPolicy = {
       if (protocol !== undefined && tlsListenerProtocols.includes(protocol)) {
         const sslPolicy = stringAt(listener.props.sslPolicy);
         if (!sslPolicy || !approvedSslPolicies.includes(sslPolicy)) {
-          reportViolation(`${label} uses security policy ${sslPolicy ?? "(provider default)"}, which is not on the approved TLS 1.2+ list.`, listener.urn);
+          reportViolation(
+            `${label} uses security policy ${sslPolicy ?? "(provider default)"}, which is not on the approved list (TLS 1.2+, forward secrecy only).`,
+            listener.urn,
+          );
         }
         return;
       }

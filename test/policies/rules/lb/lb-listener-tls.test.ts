@@ -32,14 +32,21 @@ describe("lb-listener-tls", () => {
   it("reports HTTPS with a policy that allows TLS 1.0", async () => {
     const weak = listener("weak", { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08" });
     assert.deepEqual(await messages(loadBalancerListenerTls, [weak]), [
-      "HTTPS listener uses security policy ELBSecurityPolicy-2016-08, which is not on the approved TLS 1.2+ list.",
+      "HTTPS listener uses security policy ELBSecurityPolicy-2016-08, which is not on the approved list (TLS 1.2+, forward secrecy only).",
     ]);
+  });
+  it("refuses TLS 1.2 policies that still offer RSA key exchange or SHA-1 suites", async () => {
+    for (const sslPolicy of ["ELBSecurityPolicy-TLS-1-2-2017-01", "ELBSecurityPolicy-TLS-1-2-Ext-2018-06", "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06"]) {
+      assert.deepEqual(await messages(loadBalancerListenerTls, [{ ...https, inputs: { ...https.inputs, sslPolicy } }]), [
+        `HTTPS listener uses security policy ${sslPolicy}, which is not on the approved list (TLS 1.2+, forward secrecy only).`,
+      ]);
+    }
   });
   it("takes the approved policies from config", async () => {
     const tls13 = listener("tls13", { protocol: "TLS", sslPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06" });
     assert.deepEqual(
       await messages(loadBalancerListenerTls, [https, tls13], { "lb-listener-tls": { approvedSslPolicies: ["ELBSecurityPolicy-TLS13-1-3-2021-06"] } }),
-      ["HTTPS listener uses security policy ELBSecurityPolicy-TLS13-1-2-2021-06, which is not on the approved TLS 1.2+ list."],
+      ["HTTPS listener uses security policy ELBSecurityPolicy-TLS13-1-2-2021-06, which is not on the approved list (TLS 1.2+, forward secrecy only)."],
     );
   });
   it("reports an HTTP listener that forwards, and a TCP one", async () => {
