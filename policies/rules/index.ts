@@ -51,6 +51,7 @@ import { kubernetesNamespacePodSecurityEnforced } from "./kubernetes/k8s-namespa
 import { goUpstreamsUseHttps } from "./settings/go-upstreams-use-https";
 import { goChecksumVerificationOn } from "./settings/go-checksum-verification-on";
 import { noPlaintextCredentials } from "./settings/no-plaintext-credentials";
+import { noCredentialsByValue } from "./settings/no-credentials-by-value";
 import { noHardcodedIpEndpoints } from "./settings/no-hardcoded-ip-endpoints";
 import { Policies } from "@pulumi/policy";
 
@@ -112,5 +113,6 @@ export const allPolicies: Policies = [
   goUpstreamsUseHttps,
   goChecksumVerificationOn,
   noPlaintextCredentials,
+  noCredentialsByValue,
   noHardcodedIpEndpoints,
 ];

@@ -637,5 +637,16 @@ describe("the infra program against the policy pack", () => {
         ]);
       });
     });
+
+    describe("secrets found by value", () => {
+      it("a .netrc pasted into the proxy's settings under an innocent key", async () => {
+        const variant = breakResource(dev, "kubernetes:core/v1:ConfigMap", (inputs) => {
+          inputs.data = { ...(inputs.data as object), vcs: "machine git.example.com login bot password s3cret" };
+        });
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "no-credentials-by-value", "modproxy-dev-settings", "vcs in ConfigMap data contains a .netrc password; reference a Secret instead."],
+        ]);
+      });
+    });
   });
 });

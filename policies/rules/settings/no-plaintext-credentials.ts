@@ -2,17 +2,10 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { settingResourceTypes, settingsOf } from "../../lib/kubernetes";
 import { validateResourceOfTypes } from "../../lib/resource-types";
 
-/** Literal values that are credentials whatever the setting is called. */
-const credentialShapes: [RegExp, string][] = [
-  [/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, "a URL with an embedded password"],
-  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, "an AWS access key id"],
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a PEM private key"],
-];
-
 export const noPlaintextCredentials: ResourceValidationPolicy = {
   name: "no-plaintext-credentials",
   description:
-    "Credentials come from Secrets (secretKeyRef/secretRef or mounted files), never as literal container env values or ConfigMap data or binaryData.",
+    "Settings named like credentials come from Secrets (secretKeyRef/secretRef or mounted files), never as literal container env values or ConfigMap data or binaryData; no-credentials-by-value finds them by value.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -54,11 +47,6 @@ export const noPlaintextCredentials: ResourceValidationPolicy = {
       const isSensitive = sensitiveNameWords.some((word) => upper.includes(word)) || parts.some((part) => sensitiveNameParts.includes(part));
       if (!isReference && isSensitive) {
         reportViolation(`${name} in ${origin} is a literal value; reference a Secret instead.`);
-        continue;
-      }
-      const shape = value === undefined ? undefined : credentialShapes.find(([pattern]) => pattern.test(value));
-      if (shape) {
-        reportViolation(`${name} in ${origin} contains ${shape[1]}; reference a Secret instead.`);
       }
     }
   }),
