@@ -19,6 +19,7 @@ import { ec2ImdsHopLimit } from "./ec2/ec2-imds-hop-limit";
 import { eksEndpointNotPublic } from "./eks/eks-endpoint-not-public";
 import { eksSecretsEncryption } from "./eks/eks-secrets-encryption";
 import { eksControlPlaneLogging } from "./eks/eks-control-plane-logging";
+import { eksNodeGroupNoOpenSsh } from "./eks/eks-node-group-no-open-ssh";
 import { kmsKeyRotation } from "./kms/kms-key-rotation";
 import { kmsKeyPolicyNoPublicPrincipal } from "./kms/kms-key-policy-no-public-principal";
 import { cloudwatchLogRetention } from "./cloudwatch/cloudwatch-log-retention";
@@ -81,6 +82,7 @@ export const allPolicies: Policies = [
   eksEndpointNotPublic,
   eksSecretsEncryption,
   eksControlPlaneLogging,
+  eksNodeGroupNoOpenSsh,
   kmsKeyRotation,
   kmsKeyPolicyNoPublicPrincipal,
   cloudwatchLogRetention,

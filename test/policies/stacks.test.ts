@@ -648,5 +648,21 @@ describe("the infra program against the policy pack", () => {
         ]);
       });
     });
+
+    describe("node access", () => {
+      it("an SSH key on the node group with no source groups", async () => {
+        const variant = breakResource(dev, "aws:eks/nodeGroup:NodeGroup", (inputs) => {
+          inputs.remoteAccess = { ec2SshKey: "ops" };
+        });
+        assert.deepEqual(await newViolations(variant), [
+          [
+            "mandatory",
+            "eks-node-group-no-open-ssh",
+            "modproxy-dev-nodes",
+            "remoteAccess sets an SSH key but no sourceSecurityGroupIds, so EKS opens SSH to 0.0.0.0/0.",
+          ],
+        ]);
+      });
+    });
   });
 });
