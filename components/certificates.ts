@@ -17,13 +17,17 @@ export interface CertificatesArgs {
 
 /**
  * The load balancer's TLS certificate: ACM with DNS validation in Route53, or, for internal and
- * dev environments, an ECDSA P-256 private CA and server certificate imported into ACM.
+ * dev environments, an ECDSA P-256 private CA and server certificate imported into ACM. Also the
+ * self-signed certificate the pods serve the load balancer with, so requests stay encrypted up to
+ * the proxy (the load balancer does not verify its targets' certificates).
  */
 export class Certificates extends pulumi.ComponentResource {
   /** ARN of a certificate that is ready for a listener (validated, or imported). */
   readonly certificateArn: pulumi.Output<string>;
   /** PEM of the private CA clients must trust; undefined for acm. */
   readonly caCertPem?: pulumi.Output<string>;
+  /** The certificate and private key (a Pulumi secret) the proxy serves HTTPS to the load balancer with. */
+  readonly backend: { readonly certificatePem: pulumi.Output<string>; readonly privateKeyPem: pulumi.Output<string> };
 
   constructor(name: string, args: CertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("modproxy:components:Certificates", name, {}, opts);
@@ -113,6 +117,20 @@ export class Certificates extends pulumi.ComponentResource {
       this.certificateArn = imported.arn;
       this.caCertPem = caCert.certPem;
     }
+    const backendKey = new tls.PrivateKey(`${name}-backend-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
+    const backendCert = new tls.SelfSignedCert(
+      `${name}-backend`,
+      {
+        privateKeyPem: backendKey.privateKeyPem,
+        subject: { commonName: `modproxy backend for ${args.domainName}`, organization: "modproxy" },
+        dnsNames: [args.domainName],
+        validityPeriodHours: 5 * 8760,
+        earlyRenewalHours: 720,
+        allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+      },
+      parent,
+    );
+    this.backend = { certificatePem: backendCert.certPem, privateKeyPem: pulumi.secret(backendKey.privateKeyPem) };
     this.registerOutputs({ certificateArn: this.certificateArn });
   }
 }

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { isInternetWide } from "./cidr";
+import { isInternetWide } from "../common/cidr";
 import { serviceRole } from "./iam";
 
 export interface ClusterArgs {

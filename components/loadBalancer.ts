@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { isInternetWide } from "./cidr";
+import { isInternetWide } from "../common/cidr";
 
 /** ELB policies that allow only TLS 1.2 and 1.3 with forward-secret ciphers. */
 export const TLS12_PLUS_POLICIES = [
@@ -35,6 +35,8 @@ export interface LoadBalancerArgs {
   readonly domainName: string;
   /** Route53 zone (public, or private for internal clients) that gets an alias record from `domainName` to the load balancer. @default unset (no record) */
   readonly hostedZoneId?: string;
+  /** Bucket and key prefix the load balancer writes its access logs to (a LogBucket). */
+  readonly accessLogs: { readonly bucket: pulumi.Input<string>; readonly prefix: string };
   /** Refuse to delete the load balancer (prod). @default false */
   readonly deletionProtection?: boolean;
   /** Tags for every AWS resource the component creates. @default none */
@@ -44,7 +46,7 @@ export interface LoadBalancerArgs {
 /**
  * An Application Load Balancer in front of the proxy's NodePort: HTTPS with a TLS 1.2+ policy,
  * HTTP answered only with a redirect to HTTPS, internal unless told otherwise, reachable only
- * from the configured client ranges.
+ * from the configured client ranges, writing access logs to S3, and reaching the pods over HTTPS.
  */
 export class LoadBalancer extends pulumi.ComponentResource {
   readonly dnsName: pulumi.Output<string>;
@@ -120,6 +122,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         subnets: [...args.subnetIds],
         securityGroups: [securityGroup.id],
         dropInvalidHeaderFields: true,
+        accessLogs: { bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix, enabled: true },
         // Large module zips on slow links outlive the 60 s default.
         idleTimeout: 300,
         enableDeletionProtection: args.deletionProtection ?? false,
@@ -132,11 +135,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
       {
         vpcId: args.vpcId,
         targetType: "instance",
-        protocol: "HTTP",
+        // The pods serve TLS, so requests are not carried on in plain text inside the VPC.
+        protocol: "HTTPS",
         port: args.nodePort,
         deregistrationDelay: 30,
         healthCheck: {
-          protocol: "HTTP",
+          protocol: "HTTPS",
           path: args.healthCheckPath ?? "/readyz",
           port: "traffic-port",
           matcher: "200",

@@ -12,13 +12,15 @@ export interface ModuleStorageArgs {
   readonly oidcIssuer: pulumi.Input<string>;
   /** Namespace and name of the only service account that may assume the role. */
   readonly serviceAccount: { readonly namespace: string; readonly name: string };
+  /** Bucket and key prefix the cache's server access logs go to (a LogBucket). */
+  readonly accessLogs: { readonly bucket: pulumi.Input<string>; readonly prefix: string };
   /** Tags for the key, the bucket and the role. @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
  * The module cache bucket (no public access, SSE-KMS with a bucket key, versioning, TLS-only
- * policy, noncurrent-version lifecycle, bucket-owner-enforced ownership) and the IRSA role
+ * policy, noncurrent-version lifecycle, bucket-owner-enforced ownership, server access logging) and the IRSA role
  * the proxy's service account uses to read and write its prefix.
  */
 export class ModuleStorage extends pulumi.ComponentResource {
@@ -63,6 +65,11 @@ export class ModuleStorage extends pulumi.ComponentResource {
         bucket: bucket.id,
         rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
       },
+      parent,
+    );
+    new aws.s3.BucketLogging(
+      `${name}-access-logging`,
+      { bucket: bucket.id, targetBucket: args.accessLogs.bucket, targetPrefix: args.accessLogs.prefix },
       parent,
     );
     const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { subnetCidr } from "./cidr";
+import { subnetCidr } from "../common/cidr";
 import { serviceTrustPolicy } from "./iam";
 
 export interface NetworkArgs {

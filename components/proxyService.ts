@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { containsCidr } from "./cidr";
+import { containsCidr } from "../common/cidr";
 
 /** The settings the proxy reads from its environment (see the proxy's runtime contract). */
 export interface ProxySettings {
@@ -40,6 +40,8 @@ export interface ProxyServiceArgs {
   readonly roleArn: pulumi.Input<string>;
   /** What the proxy runs with, handed to it as environment through a ConfigMap. */
   readonly settings: ProxySettings;
+  /** Certificate and key the proxy serves HTTPS with; stored in a Secret. @default none: plain HTTP */
+  readonly servingCertificate?: { readonly certificatePem: pulumi.Input<string>; readonly privateKeyPem: pulumi.Input<string> };
   /** .netrc for private VCS hosts; stored in a Secret. @default none */
   readonly vcsCredentials?: pulumi.Input<string>;
   /** The NodePort the load balancer targets. */
@@ -59,6 +61,7 @@ export interface ProxyServiceArgs {
 export const CONTAINER_PORT = 3000;
 const TOKENS_DIR = "/etc/modproxy/tokens";
 const VCS_DIR = "/etc/modproxy/vcs";
+const TLS_DIR = "/etc/modproxy/tls";
 // The instance metadata service; pods use IRSA, never the node's role.
 const METADATA_RANGE = "169.254.0.0/16";
 
@@ -137,6 +140,19 @@ export class ProxyService extends pulumi.ComponentResource {
             childOpts,
           );
 
+    const tlsSecret =
+      args.servingCertificate === undefined
+        ? undefined
+        : new k8s.core.v1.Secret(
+            `${name}-serving-tls`,
+            {
+              metadata: autonamed,
+              type: "kubernetes.io/tls",
+              stringData: { "tls.crt": args.servingCertificate.certificatePem, "tls.key": args.servingCertificate.privateKeyPem },
+            },
+            childOpts,
+          );
+
     const s = args.settings;
     const optionalSettings: Record<string, string | undefined> = { GONOPROXY: s.goNoProxy, GONOSUMDB: s.goNoSumDb, GOSUMDB: s.goSumDb };
     const settings = new k8s.core.v1.ConfigMap(
@@ -154,6 +170,7 @@ export class ProxyService extends pulumi.ComponentResource {
           GOPRIVATE: s.goPrivate,
           MODPROXY_AUTH_TOKENS_FILE: `${TOKENS_DIR}/tokens`,
           ...(vcsSecret ? { MODPROXY_VCS_CREDENTIALS_FILE: `${VCS_DIR}/netrc` } : {}),
+          ...(tlsSecret ? { MODPROXY_TLS_CERT_FILE: `${TLS_DIR}/tls.crt`, MODPROXY_TLS_KEY_FILE: `${TLS_DIR}/tls.key` } : {}),
           ...Object.fromEntries(Object.entries(optionalSettings).filter((entry): entry is [string, string] => entry[1] !== undefined)),
         },
       },
@@ -164,6 +181,7 @@ export class ProxyService extends pulumi.ComponentResource {
       name: volumeName,
       secret: { secretName: secret.metadata.name, defaultMode: 0o440 },
     });
+    const scheme = tlsSecret ? "HTTPS" : "HTTP";
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
@@ -195,8 +213,8 @@ export class ProxyService extends pulumi.ComponentResource {
                   image: args.image,
                   ports: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "TCP" }],
                   envFrom: [{ configMapRef: { name: settings.metadata.name } }],
-                  livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
-                  readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, failureThreshold: 2 },
+                  livenessProbe: { httpGet: { path: "/healthz", port: "http", scheme }, periodSeconds: 10, failureThreshold: 3 },
+                  readinessProbe: { httpGet: { path: "/readyz", port: "http", scheme }, periodSeconds: 5, failureThreshold: 2 },
                   resources: args.resources ?? { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
                   securityContext: {
                     runAsNonRoot: true,
@@ -210,6 +228,7 @@ export class ProxyService extends pulumi.ComponentResource {
                     { name: "tmp", mountPath: "/tmp" },
                     { name: "client-tokens", mountPath: TOKENS_DIR, readOnly: true },
                     ...(vcsSecret ? [{ name: "vcs-credentials", mountPath: VCS_DIR, readOnly: true }] : []),
+                    ...(tlsSecret ? [{ name: "serving-tls", mountPath: TLS_DIR, readOnly: true }] : []),
                   ],
                 },
               ],
@@ -217,6 +236,7 @@ export class ProxyService extends pulumi.ComponentResource {
                 { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
                 readOnlySecret("client-tokens", tokensSecret),
                 ...(vcsSecret ? [readOnlySecret("vcs-credentials", vcsSecret)] : []),
+                ...(tlsSecret ? [readOnlySecret("serving-tls", tlsSecret)] : []),
               ],
             },
           },

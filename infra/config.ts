@@ -6,7 +6,7 @@
  * so a user fixes their stack in one pass instead of one `pulumi up` per mistake.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { isInternetWide, isPrivateCidr, parseCidr } from "../components/cidr";
+import { isInternetWide, isPrivateCidr, parseCidr } from "../common/cidr";
 import { parseGoDuration } from "../proxy-app/src/duration";
 import { parseUpstreamList } from "../proxy-app/src/upstream/chain";
 

@@ -96,6 +96,11 @@ export function createMocks(region: string): pulumi.runtime.Mocks {
       switch (args.token) {
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
           return { names: ["a", "b", "c", "d"].map((suffix) => `${region}${suffix}`), zoneIds: ["az1", "az2", "az3", "az4"], state: "available" };
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/deployer`, userId: "AIDAMOCKDEPLOYER" };
+        case "aws:elb/getServiceAccount:getServiceAccount":
+          // The ELB account of eu-west-1, which writes load balancer access logs there.
+          return { id: "156460612806", arn: "arn:aws:iam::156460612806:root", region };
         default:
           throw new Error(`no mock for invoke ${args.token}`);
       }

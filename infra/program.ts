@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Certificates } from "../components/certificates";
 import { Cluster } from "../components/cluster";
 import { LoadBalancer } from "../components/loadBalancer";
+import { LOG_PREFIXES, LogBucket } from "../components/logBucket";
 import { ModuleStorage } from "../components/moduleStorage";
 import { Network } from "../components/network";
 import { ProxyService } from "../components/proxyService";
@@ -42,12 +43,15 @@ export function createModproxy(config: ModproxyConfig) {
     tags,
   });
 
+  const logs = new LogBucket(name, { tags });
+
   const storage = new ModuleStorage(name, {
     prefix: config.s3Prefix,
     noncurrentVersionDays: config.noncurrentVersionDays,
     oidcProviderArn: cluster.oidcProviderArn,
     oidcIssuer: cluster.oidcIssuer,
     serviceAccount: { namespace: config.namespace, name: SERVICE_ACCOUNT },
+    accessLogs: { bucket: logs.bucketName, prefix: LOG_PREFIXES.s3 },
     tags,
   });
 
@@ -69,6 +73,7 @@ export function createModproxy(config: ModproxyConfig) {
     nodeAutoScalingGroupName: cluster.nodeAutoScalingGroupName,
     domainName: config.domainName,
     hostedZoneId: config.hostedZoneId,
+    accessLogs: { bucket: logs.bucketName, prefix: LOG_PREFIXES.loadBalancer },
     deletionProtection: config.environment === "prod",
     tags,
   });
@@ -93,6 +98,7 @@ export function createModproxy(config: ModproxyConfig) {
         goNoSumDb: config.goNoSumDb,
         goSumDb: config.goSumDb,
       },
+      servingCertificate: certificates.backend,
       vcsCredentials: config.vcsCredentials === undefined ? undefined : pulumi.secret(config.vcsCredentials),
       nodePort: config.nodePort,
       loadBalancerCidrs: isPublic ? network.publicSubnetCidrs : network.privateSubnetCidrs,

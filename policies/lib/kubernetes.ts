@@ -105,3 +105,14 @@ export function metadataOf(props: JsonRecord): { name?: string; namespace: strin
     annotations: recordAt(metadata.annotations),
   };
 }
+
+/** A container image reference's parts: `registry:5000/team/app:1.2@sha256:...` has tag "1.2" and that digest. */
+export function imageReference(image: string): { tag?: string; digest?: string } {
+  const [name, digest] = image.split("@", 2);
+  const lastPart = name.slice(name.lastIndexOf("/") + 1);
+  const colon = lastPart.lastIndexOf(":");
+  return { tag: colon >= 0 ? lastPart.slice(colon + 1) : undefined, digest };
+}
+
+export const namespaceType = "kubernetes:core/v1:Namespace";
+export const serviceAccountType = "kubernetes:core/v1:ServiceAccount";

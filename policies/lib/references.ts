@@ -1,6 +1,6 @@
 import { PolicyResource } from "@pulumi/policy";
 import { unlessUnknown } from "./unknowns";
-import { stringAt } from "./values";
+import { recordAt, stringAt } from "./values";
 
 // Stack checks join separate resources (a bucket and its public access block, a node group and its
 // subnets). The engine records which resources each property was computed from; a reference written
@@ -14,17 +14,20 @@ function identifiersOf(target: PolicyResource, nameProperties: readonly string[]
 }
 
 /**
- * True when `source.props[property]` (a single reference or a list of them) points at `target`: the
- * property was computed from it, or holds its id, ARN or one of its `nameProperties`.
+ * True when the reference at `path` in `source.props` (a property, or a dotted path into one such as
+ * "accessLogs.bucket"; a single reference or a list of them) points at `target`: the property was
+ * computed from it, or holds its id, ARN or one of its `nameProperties`.
  */
-export function refersTo(source: PolicyResource, property: string, target: PolicyResource, nameProperties: readonly string[] = []): boolean {
+export function refersTo(source: PolicyResource, path: string, target: PolicyResource, nameProperties: readonly string[] = []): boolean {
+  const [property, ...nested] = path.split(".");
+  // The engine records dependencies per top-level property only.
   if (source.propertyDependencies[property]?.includes(target)) {
     return true;
   }
   const ids = identifiersOf(target, nameProperties);
   // An unknown reference was computed from some resource, so its property dependency has already decided.
   return unlessUnknown(() => {
-    const value = source.props[property];
+    const value = nested.reduce((node, key) => recordAt(node)[key], source.props[property]);
     return (Array.isArray(value) ? value : [value]).some((r) => typeof r === "string" && ids.has(r));
   }, false);
 }

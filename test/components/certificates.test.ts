@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { Certificates } from "../../components/certificates";
+import { runOffline } from "../../infra/offlineRun";
 import { assertParentedToComponent, isSecretAt, ofType, one, synthesizeComponent } from "../infra/resources";
 
 describe("Certificates", () => {
@@ -16,7 +17,11 @@ describe("Certificates", () => {
     const record = one(result, "aws:route53/record:Record");
     assert.deepStrictEqual([record.inputs.zoneId, record.inputs.type, record.inputs.records], ["Z1", "CNAME", ["_def456.acm-validations.aws."]]);
     assert.deepStrictEqual(one(result, "aws:acm/certificateValidation:CertificateValidation").inputs.validationRecordFqdns, ["_abc123.goproxy.example.com"]);
-    assert.strictEqual(ofType(result, "tls:index/privateKey:PrivateKey").length, 0);
+    assert.deepStrictEqual(
+      ofType(result, "tls:index/privateKey:PrivateKey").map((k) => k.name),
+      ["c-backend-key"],
+      "the only key made here is the backend's",
+    );
   });
 
   it("refuses ACM without a hosted zone", async () => {
@@ -29,9 +34,12 @@ describe("Certificates", () => {
   it("makes an ECDSA P-256 CA and server certificate for the private CA and imports them", async () => {
     const result = await synthesizeComponent(() => new Certificates("c", { domainName: "goproxy.dev.example.com", source: "private-ca" }));
     const keys = ofType(result, "tls:index/privateKey:PrivateKey");
-    assert.strictEqual(keys.length, 2);
+    assert.deepStrictEqual(
+      keys.map((k) => k.name),
+      ["c-ca-key", "c-server-key", "c-backend-key"],
+    );
     assert.ok(keys.every((k) => k.inputs.algorithm === "ECDSA" && k.inputs.ecdsaCurve === "P256"));
-    assert.strictEqual(one(result, "tls:index/selfSignedCert:SelfSignedCert").inputs.isCaCertificate, true);
+    assert.strictEqual(one(result, "tls:index/selfSignedCert:SelfSignedCert", "c-ca").inputs.isCaCertificate, true);
     const server = one(result, "tls:index/locallySignedCert:LocallySignedCert");
     assert.deepStrictEqual(server.inputs.allowedUses, ["digital_signature", "key_encipherment", "server_auth"]);
     assert.deepStrictEqual(one(result, "tls:index/certRequest:CertRequest").inputs.dnsNames, ["goproxy.dev.example.com"]);
@@ -39,5 +47,29 @@ describe("Certificates", () => {
     assert.match(String(imported.inputs.privateKey), /BEGIN PRIVATE KEY[\s\S]*c-server-key/);
     assert.ok(isSecretAt(imported, "privateKey"), "the imported key is encrypted in the stack's state");
     assert.match(String(imported.inputs.certificateChain), /c-ca/);
+  });
+
+  it("makes the self-signed certificate the pods serve the load balancer with, its key a Pulumi secret", async () => {
+    for (const source of ["acm", "private-ca"] as const) {
+      const result = await runOffline({ stack: "test", region: "eu-west-1" }, () => {
+        const certificates = new Certificates("c", { domainName: "goproxy.example.com", source, hostedZoneId: "Z1" });
+        return { certificatePem: certificates.backend.certificatePem, privateKeyPem: certificates.backend.privateKeyPem };
+      });
+      const backend = one(result, "tls:index/selfSignedCert:SelfSignedCert", "c-backend");
+      assert.deepStrictEqual(
+        [backend.inputs.dnsNames, backend.inputs.allowedUses],
+        [["goproxy.example.com"], ["digital_signature", "key_encipherment", "server_auth"]],
+      );
+      assert.strictEqual(backend.inputs.isCaCertificate, undefined);
+      assert.deepStrictEqual(
+        [
+          one(result, "tls:index/privateKey:PrivateKey", "c-backend-key").inputs.algorithm,
+          one(result, "tls:index/privateKey:PrivateKey", "c-backend-key").inputs.ecdsaCurve,
+        ],
+        ["ECDSA", "P256"],
+      );
+      assert.match(String(result.outputs.certificatePem), /c-backend/);
+      assert.deepStrictEqual(result.secretOutputs, ["privateKeyPem"]);
+    }
   });
 });

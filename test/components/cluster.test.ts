@@ -56,7 +56,8 @@ describe("Cluster", () => {
     assert.deepStrictEqual(at(cluster, "encryptionConfig.resources"), ["secrets"]);
     assert.strictEqual(at(cluster, "encryptionConfig.provider.keyArn"), "arn:aws:kms:eu-west-1:123456789012:c-secrets-key");
     assert.deepStrictEqual(at(cluster, "enabledClusterLogTypes"), ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
-    assert.strictEqual(one(result, "aws:cloudwatch/logGroup:LogGroup").inputs.name, "/aws/eks/mp/cluster");
+    const logGroup = one(result, "aws:cloudwatch/logGroup:LogGroup");
+    assert.deepStrictEqual([logGroup.inputs.name, logGroup.inputs.retentionInDays], ["/aws/eks/mp/cluster", 365]);
     const [keyGrant] = JSON.parse(String(one(result, "aws:iam/rolePolicy:RolePolicy", "c-cluster-secrets-key").inputs.policy)).Statement;
     assert.strictEqual(keyGrant.Resource, "arn:aws:kms:eu-west-1:123456789012:c-secrets-key");
   });

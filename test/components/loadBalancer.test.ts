@@ -11,6 +11,7 @@ const ARGS: LoadBalancerArgs = {
   nodeSecurityGroupId: "sg-nodes",
   nodeAutoScalingGroupName: "asg-nodes",
   domainName: "goproxy.example.com",
+  accessLogs: { bucket: "modproxy-logs", prefix: "alb" },
 };
 
 describe("LoadBalancer", () => {
@@ -45,6 +46,11 @@ describe("LoadBalancer", () => {
     assert.deepStrictEqual(ofType(result, "aws:route53/record:Record"), []);
   });
 
+  it("writes access logs to the given bucket and prefix", async () => {
+    const alb = one(await synthesizeComponent(() => new LoadBalancer("lb", ARGS)), "aws:lb/loadBalancer:LoadBalancer");
+    assert.deepStrictEqual(alb.inputs.accessLogs, { bucket: "modproxy-logs", prefix: "alb", enabled: true });
+  });
+
   it("sends traffic only to the nodes' NodePort", async () => {
     const securityGroup = one(await synthesizeComponent(() => new LoadBalancer("lb", ARGS)), "aws:ec2/securityGroup:SecurityGroup");
     assert.deepStrictEqual(
@@ -62,7 +68,11 @@ describe("LoadBalancer", () => {
   it("targets the nodes' NodePort, health-checks /readyz, and opens the node group only from itself", async () => {
     const result = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, internal: false, hostedZoneId: "Z1" }));
     const targets = one(result, "aws:lb/targetGroup:TargetGroup");
-    assert.deepStrictEqual([targets.inputs.port, at(targets, "healthCheck.path")], [30080, "/readyz"]);
+    assert.deepStrictEqual(
+      [targets.inputs.protocol, targets.inputs.port, at(targets, "healthCheck.protocol"), at(targets, "healthCheck.path")],
+      ["HTTPS", 30080, "HTTPS", "/readyz"],
+      "the pods serve TLS, so requests stay encrypted up to them",
+    );
     assert.strictEqual(one(result, "aws:autoscaling/attachment:Attachment").inputs.autoscalingGroupName, "asg-nodes");
     const rule = one(result, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
     assert.deepStrictEqual([rule.inputs.securityGroupId, rule.inputs.referencedSecurityGroupId, rule.inputs.fromPort], ["sg-nodes", "lb-sg-id", 30080]);

@@ -9,6 +9,7 @@ const create = () =>
     oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
     oidcIssuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC",
     serviceAccount: { namespace: "modproxy", name: "modproxy" },
+    accessLogs: { bucket: "modproxy-logs", prefix: "s3/" },
   });
 
 describe("ModuleStorage", () => {
@@ -59,6 +60,15 @@ describe("ModuleStorage", () => {
     assert.strictEqual(rule.status, "Enabled");
   });
 
+  it("logs every request to the cache into the log bucket", async () => {
+    const result = await synthesizeComponent(create);
+    const logging = one(result, "aws:s3/bucketLogging:BucketLogging");
+    assert.deepStrictEqual(
+      [logging.inputs.bucket, logging.inputs.targetBucket, logging.inputs.targetPrefix],
+      [one(result, "aws:s3/bucket:Bucket").id, "modproxy-logs", "s3/"],
+    );
+  });
+
   it("trusts only the proxy's service account through the cluster's OIDC provider", async () => {
     const result = await synthesizeComponent(create);
     const [statement] = JSON.parse(String(one(result, "aws:iam/role:Role").inputs.assumeRolePolicy)).Statement;
@@ -87,7 +97,14 @@ describe("ModuleStorage", () => {
   it("refuses an absolute or unterminated prefix", async () => {
     await assert.rejects(
       synthesizeComponent(
-        () => new ModuleStorage("s", { prefix: "modules", oidcProviderArn: "a", oidcIssuer: "https://i", serviceAccount: { namespace: "n", name: "s" } }),
+        () =>
+          new ModuleStorage("s", {
+            prefix: "modules",
+            oidcProviderArn: "a",
+            oidcIssuer: "https://i",
+            serviceAccount: { namespace: "n", name: "s" },
+            accessLogs: { bucket: "l", prefix: "s3/" },
+          }),
       ),
       /prefix must be relative and end in "\/"/,
     );

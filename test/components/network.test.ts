@@ -113,6 +113,7 @@ describe("Network", () => {
     assert.strictEqual(flowLog.inputs.vpcId, one(result, T.vpc).id);
     // Delivered to its own log group, by a role only the flow-logs service can assume, allowed to write there only.
     const logGroup = one(result, "aws:cloudwatch/logGroup:LogGroup");
+    assert.strictEqual(logGroup.inputs.retentionInDays, 365, "a year, the pack's minimum");
     const role = one(result, "aws:iam/role:Role");
     assert.deepStrictEqual(
       [flowLog.inputs.logDestinationType, flowLog.inputs.logDestination, flowLog.inputs.iamRoleArn],

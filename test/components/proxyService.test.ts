@@ -196,4 +196,27 @@ describe("ProxyService", () => {
       { ipBlock: { cidr: "203.0.113.0/24" } },
     ]);
   });
+
+  it("serves HTTPS with the given certificate from a TLS Secret, and probes over HTTPS", async () => {
+    const servingCertificate = { certificatePem: "-----BEGIN CERTIFICATE-----\nbackend\n", privateKeyPem: "-----BEGIN PRIVATE KEY-----\nbackend\n" };
+    const result = await synthesizeComponent(() => new ProxyService("p", { ...ARGS, servingCertificate }));
+    const secret = one(result, "kubernetes:core/v1:Secret", "p-serving-tls");
+    assert.strictEqual(secret.inputs.type, "kubernetes.io/tls");
+    assert.deepStrictEqual(secret.inputs.stringData, { "tls.crt": servingCertificate.certificatePem, "tls.key": servingCertificate.privateKeyPem });
+    const data = at(one(result, "kubernetes:core/v1:ConfigMap"), "data") as Record<string, string>;
+    assert.deepStrictEqual([data.MODPROXY_TLS_CERT_FILE, data.MODPROXY_TLS_KEY_FILE], ["/etc/modproxy/tls/tls.crt", "/etc/modproxy/tls/tls.key"]);
+    const deployment = one(result, "kubernetes:apps/v1:Deployment");
+    const mounts = at(deployment, "spec.template.spec.containers.0.volumeMounts") as { name: string; mountPath: string; readOnly?: boolean }[];
+    assert.deepStrictEqual(mounts.at(-1), { name: "serving-tls", mountPath: "/etc/modproxy/tls", readOnly: true });
+    const volumes = at(deployment, "spec.template.spec.volumes") as { name: string; secret?: { secretName: string; defaultMode: number } }[];
+    assert.deepStrictEqual(volumes.at(-1), {
+      name: "serving-tls",
+      secret: { secretName: (secret.outputs.metadata as { name: string }).name, defaultMode: 0o440 },
+    });
+    for (const probe of ["livenessProbe", "readinessProbe"]) {
+      assert.strictEqual(at(deployment, `spec.template.spec.containers.0.${probe}.httpGet.scheme`), "HTTPS", probe);
+    }
+    const plain = one(await synthesizeComponent(() => new ProxyService("p", ARGS)), "kubernetes:apps/v1:Deployment");
+    assert.strictEqual(at(plain, "spec.template.spec.containers.0.readinessProbe.httpGet.scheme"), "HTTP");
+  });
 });

@@ -30,13 +30,12 @@ describe("the modproxy program", () => {
 
   it("builds every component once in each stack", () => {
     for (const result of [dev, prod]) {
-      for (const component of ["Network", "Cluster", "ModuleStorage", "Certificates", "LoadBalancer", "ProxyService"]) {
+      for (const component of ["Network", "Cluster", "LogBucket", "ModuleStorage", "Certificates", "LoadBalancer", "ProxyService"]) {
         assert.strictEqual(countOf(result, `modproxy:components:${component}`), 1, component);
       }
       for (const type of [
         "aws:eks/cluster:Cluster",
         "aws:eks/nodeGroup:NodeGroup",
-        "aws:s3/bucket:Bucket",
         "aws:lb/loadBalancer:LoadBalancer",
         "kubernetes:apps/v1:Deployment",
         "pulumi:providers:kubernetes",
@@ -44,7 +43,29 @@ describe("the modproxy program", () => {
         assert.strictEqual(countOf(result, type), 1, type);
       }
       assert.strictEqual(countOf(result, "aws:lb/listener:Listener"), 2);
+      // The module cache, and the bucket its access logs and the load balancer's go to.
+      assert.strictEqual(countOf(result, "aws:s3/bucket:Bucket"), 2);
       assert.strictEqual(countOf(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy"), 2);
+    }
+  });
+
+  it("sends the load balancer's access logs and the cache's server access logs to the log bucket", () => {
+    for (const result of [dev, prod]) {
+      const logBucket = one(result, "aws:s3/bucket:Bucket", `${one(result, "modproxy:components:LogBucket").name}-logs`);
+      const alb = one(result, "aws:lb/loadBalancer:LoadBalancer");
+      assert.deepStrictEqual(alb.inputs.accessLogs, { bucket: logBucket.id, prefix: "alb", enabled: true });
+      const logging = one(result, "aws:s3/bucketLogging:BucketLogging");
+      assert.deepStrictEqual([logging.inputs.targetBucket, logging.inputs.targetPrefix], [logBucket.id, "s3/"]);
+      assert.ok(alb.propertyDependencies.accessLogs.includes(one(result, "aws:s3/bucketPolicy:BucketPolicy", `${logBucket.name}-policy`).urn));
+    }
+  });
+
+  it("encrypts up to the pods: the load balancer forwards HTTPS to a proxy serving the backend certificate", () => {
+    for (const result of [dev, prod]) {
+      assert.strictEqual(one(result, "aws:lb/targetGroup:TargetGroup").inputs.protocol, "HTTPS");
+      const backend = one(result, "tls:index/selfSignedCert:SelfSignedCert", `${one(result, "modproxy:components:Certificates").name}-backend`);
+      const secret = ofType(result, "kubernetes:core/v1:Secret").find((s) => s.name.endsWith("-serving-tls"));
+      assert.strictEqual((secret?.inputs.stringData as Record<string, string>)["tls.crt"], backend.outputs.certPem);
     }
   });
 
@@ -167,6 +188,7 @@ describe("the modproxy program", () => {
       [vcs, "stringData.netrc"],
       [one(result, "kubernetes:core/v1:Secret", "modproxy-dev-tokens"), "stringData.tokens"],
       [one(result, "aws:acm/certificate:Certificate"), "privateKey"],
+      [one(result, "kubernetes:core/v1:Secret", "modproxy-dev-serving-tls"), "stringData"],
       [one(result, "pulumi:providers:kubernetes"), "kubeconfig"],
     ];
     for (const [resource, path] of secrets) {

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { buildStackValidationArgs, evaluatePolicies, resolvePolicyConfig } from "../../policies/evaluate";
 import { allPolicies } from "../../policies/rules";
-import { kubernetesNamespaceDefaultDeny } from "../../policies/rules/network";
+import { kubernetesNamespaceDefaultDeny } from "../../policies/rules/kubernetes/k8s-namespace-default-deny";
 import { resource, unknown } from "./helpers";
 
 const limit: ResourceValidationPolicy = {

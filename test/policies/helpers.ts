@@ -43,3 +43,53 @@ export function configMap(name: string, data: Record<string, string>, namespace 
 export function env(values: Record<string, string>): { env: { name: string; value: string }[] } {
   return { env: Object.entries(values).map(([name, value]) => ({ name, value })) };
 }
+
+/**
+ * A copy of `base` with the one input at a dotted path ("spec.template.spec.hostPID",
+ * "ingress.0.cidrBlocks") set to `value`, or removed when `value` is undefined: the single change a
+ * test makes to a compliant baseline.
+ */
+export function changed(base: EvaluatedResource, path: string, value: unknown): EvaluatedResource {
+  const copy = structuredClone(base);
+  const keys = path.split(".");
+  const last = keys.pop() as string;
+  let node = copy.inputs as Record<string, unknown>;
+  for (const key of keys) {
+    node[key] ??= {};
+    node = node[key] as Record<string, unknown>;
+  }
+  if (value === undefined) {
+    delete node[last];
+  } else {
+    node[last] = value;
+  }
+  return copy;
+}
+
+/** A proxy Deployment that passes every workload rule: the baseline the workload tests change one field of. */
+export const hardenedDeployment: EvaluatedResource = deployment(
+  "proxy",
+  {
+    image: `registry.example.com/modproxy:1.0.0@sha256:${"0".repeat(64)}`,
+    resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+    securityContext: {
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+  },
+  {
+    serviceAccountName: "modproxy",
+    automountServiceAccountToken: false,
+    securityContext: { runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
+    volumes: [{ name: "tmp", emptyDir: {} }],
+  },
+);
+
+/** The path of the proxy container's field in `hardenedDeployment`, for `changed`. */
+export const containerPath = (field: string) => `spec.template.spec.containers.0.${field}`;
+/** The path of a pod field in `hardenedDeployment`, for `changed`. */
+export const podPath = (field: string) => `spec.template.spec.${field}`;
