@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import { version as PACKAGE_VERSION } from "../../package.json";
 import { buildProxyServices, startProxy, TlsFileError } from "./app";
 import { auditStore, formatAuditSummary } from "./audit";
 import { TokenFileError } from "./auth";
@@ -7,6 +8,7 @@ import { ConfigError, defaultOf, loadConfig, ProxyConfig, SETTINGS } from "./con
 import { GoFileError } from "./gofiles";
 import { NetrcFileError } from "./netrc";
 import { Progress } from "./progress";
+import { storageFromConfig } from "./storage/from-config";
 import { UpstreamListError } from "./upstream/chain";
 import { EgressConfigError } from "./upstream/egress";
 import { GoDirectSetupError } from "./upstream/go-direct";
@@ -19,6 +21,7 @@ Usage:
   modproxy warm [flags] <path>...      fetch, check and store every module version a build needs, with its
                                        checksum-database record, so the proxy serves the build with the upstreams gone
   modproxy verify [--purge] [flags]    check every stored version file against its record and the checksum database
+  modproxy version, --version          print the version of modproxy
   modproxy --help                      this text
 
 warm reads go.mod files (require directives; a module replaced by a directory is skipped), go.sum files,
@@ -26,7 +29,8 @@ go.work files (their modules' go.mod and go.sum, and go.work.sum) and directorie
 their go.mod and go.sum). A version whose go.sum line differs from the hash the proxy verified fails.
 verify writes the record of a file stored without one once it passes; --purge removes the files that fail,
 so the proxy fetches them again. Without --purge nothing but records is changed.
-Exit status: 0 all done, 1 a version failed to warm or a stored file failed its checks, 2 bad usage or configuration.
+Exit status: 0 all done, 1 a version failed to warm or a stored file failed its checks, 2 bad usage or configuration,
+or serve could not start (the port, the storage directory or the bucket it names cannot be used: one line says which).
 
 Flags of every command (each also read from its environment variable; a flag wins):
 ${SETTINGS.map((s) => `  ${`${s.flag} <value>`.padEnd(26)} ${s.env}: ${s.description} (default: ${s.defaultText ?? s.default})`).join("\n")}
@@ -39,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
   if (verb === undefined || verb === "--help" || verb === "-h" || verb === "help") {
     process.stdout.write(USAGE);
     return verb === undefined ? 2 : 0;
+  }
+  if (verb === "--version" || verb === "version") {
+    process.stdout.write(`modproxy ${PACKAGE_VERSION}\n`);
+    return 0;
   }
   if (!(VERBS as readonly string[]).includes(verb)) {
     process.stderr.write(`modproxy: unknown command "${verb}"\n\n${USAGE}`);
@@ -100,7 +108,20 @@ function isStartupError(err: unknown): boolean {
 
 async function serve(config: ProxyConfig): Promise<number> {
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
-  const proxy = await startProxy(config, log);
+  const unusable = await storageProblem(config);
+  if (unusable !== undefined) {
+    process.stderr.write(`modproxy: ${unusable}\n`);
+    return 2;
+  }
+  let proxy;
+  try {
+    proxy = await startProxy(config, log);
+  } catch (err) {
+    const why = listenProblem(config, err);
+    if (why === undefined) throw err;
+    process.stderr.write(`modproxy: ${why}\n`);
+    return 2;
+  }
   process.stdout.write(
     `modproxy serving on ${proxy.url} (storage: ${describeStorage(config)}, upstream: ${config.upstream})\n` +
       `Point the go command at it with:\n  export GOPROXY=${proxy.url}\n`,
@@ -153,6 +174,42 @@ async function runVerify(config: ProxyConfig, purge: boolean): Promise<number> {
   } finally {
     await services.close();
   }
+}
+
+/**
+ * Why the configured storage cannot be used, checked as the readiness probe checks it (a probe written to disk,
+ * HeadBucket on S3), so the proxy does not say "serving" while every request would fail.
+ */
+async function storageProblem(config: ProxyConfig): Promise<string | undefined> {
+  const setting = config.storage === "s3" ? envName("s3Bucket") : envName("storageDir");
+  try {
+    const storage = await storageFromConfig(config);
+    await storage.checkReady();
+    return undefined;
+  } catch (err) {
+    return `cannot use the storage ${describeStorage(config)} (${setting}): ${(err as Error).message.split("\n")[0]}`;
+  }
+}
+
+/** Messages for the errors binding the port can end in. */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: "address already in use",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: "address not available on this host",
+  ENOTFOUND: "no such host",
+};
+
+/** One line naming the address and its settings, when err is a failure to listen. */
+function listenProblem(config: ProxyConfig, err: unknown): string | undefined {
+  const { code, syscall } = err as NodeJS.ErrnoException;
+  if ((syscall !== "listen" && syscall !== "getaddrinfo") || code === undefined) return undefined;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return `cannot listen on ${host}:${config.port} (${envName("host")}, ${envName("port")}): ${LISTEN_ERRORS[code] ?? code}`;
+}
+
+/** A setting's environment variable: error lines name it; the help maps it to its flag. */
+function envName(key: keyof ProxyConfig): string {
+  return SETTINGS.find((s) => s.key === key)!.env;
 }
 
 function describeStorage(config: ProxyConfig): string {

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { promises as fs } from "node:fs";
+import http from "node:http";
+import { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 
@@ -146,3 +148,76 @@ describe("modproxy command start-up checks of files", () => {
     assert.match(r.stderr, /cannot read the credentials file .*no-such-netrc/);
   });
 });
+
+describe("modproxy command start-up checks of the port and storage", () => {
+  let dir: string;
+  beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-cli-"))));
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  const serveArgs = (extra: string[]) => ["serve", "--host", "127.0.0.1", "--upstream", "off", ...extra];
+
+  it("prints its version, as a verb and as a flag", async () => {
+    const { version } = JSON.parse(await fs.readFile(path.resolve(__dirname, "../../package.json"), "utf8")) as { version: string };
+    for (const arg of ["--version", "version"]) {
+      const r = node([arg]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, `modproxy ${version}\n`);
+    }
+  });
+
+  it("refuses a port in use in one line naming the address and settings, with exit code 2", async () => {
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      const r = await nodeAsync(serveArgs(["--port", String(port), "--storage-dir", path.join(dir, "d")]));
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr, `modproxy: cannot listen on 127.0.0.1:${port} (MODPROXY_HOST, PORT): address already in use\n`);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it("refuses a storage directory it cannot write, naming the setting, before serving", async () => {
+    const file = path.join(dir, "a-file");
+    await fs.writeFile(file, "");
+    const r = node(serveArgs(["--port", "0", "--storage-dir", file]));
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^modproxy: cannot use the storage .*a-file \(MODPROXY_STORAGE_DIR\): .*ENOTDIR/);
+    assert.equal(r.stderr.split("\n").length, 2, r.stderr);
+    assert.doesNotMatch(r.stdout, /serving/);
+  });
+
+  it("refuses a missing S3 bucket before serving", async () => {
+    // An S3 endpoint that knows no bucket: HeadBucket answers 404.
+    const s3 = http.createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((resolve) => s3.listen(0, "127.0.0.1", resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(s3.address() as AddressInfo).port}`;
+      const r = await nodeAsync(serveArgs(["--port", "0", "--storage", "s3", "--s3-bucket", "no-such-bucket", "--s3-endpoint", endpoint]), {
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test",
+      });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(
+        r.stderr,
+        /^modproxy: cannot use the storage s3:\/\/no-such-bucket\/ \(MODPROXY_S3_BUCKET\): S3 bucket no-such-bucket: NoSuchBucket \(404\)$/m,
+      );
+      assert.doesNotMatch(r.stdout, /serving/);
+    } finally {
+      s3.close();
+    }
+  });
+});
+
+/** As node(), without blocking this process: for tests whose own servers must answer the child. */
+async function nodeAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { env: { ...process.env, ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
+  child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+  const [status] = (await once(child, "exit")) as [number | null];
+  return { status, stdout, stderr: stderr.replace(/^\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?--trace-warnings[^\n]*\n/, "") };
+}
