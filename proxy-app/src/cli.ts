@@ -5,6 +5,8 @@ import { buildProxyServices, startProxy, TlsFileError } from "./app";
 import { auditStore, formatAuditSummary } from "./audit";
 import { TokenFileError } from "./auth";
 import { ConfigError, defaultOf, loadConfig, ProxyConfig, SETTINGS } from "./config";
+import { parseGoDuration } from "./duration";
+import { collectGarbage, formatSize, GcOptions, parseSize, PinList } from "./gc";
 import { GoFileError } from "./gofiles";
 import { NetrcFileError } from "./netrc";
 import { Progress } from "./progress";
@@ -21,6 +23,7 @@ Usage:
   modproxy warm [flags] <path>...      fetch, check and store every module version a build needs, with its
                                        checksum-database record, so the proxy serves the build with the upstreams gone
   modproxy verify [--purge] [flags]    check every stored version file against its record and the checksum database
+  modproxy gc [gc flags] [flags]       remove versions not used for a while, or the least recently used beyond a size
   modproxy version, --version          print the version of modproxy
   modproxy --help                      this text
 
@@ -29,6 +32,9 @@ go.work files (their modules' go.mod and go.sum, and go.work.sum) and directorie
 their go.mod and go.sum). A version whose go.sum line differs from the hash the proxy verified fails.
 verify writes the record of a file stored without one once it passes; --purge removes the files that fail,
 so the proxy fetches them again. Without --purge nothing but records is changed.
+gc flags: --unused-for <duration> (e.g. 720h) removes versions not served for that long; --max-size <size>
+(e.g. 50GB, 40GiB) then removes the least recently used until the store fits; --keep <file> names versions never
+removed (lines "module@version" or "module", # comments); --delete acts (without it gc only says what it would do).
 Exit status: 0 all done, 1 a version failed to warm or a stored file failed its checks, 2 bad usage or configuration,
 or serve could not start (the port, the storage directory or the bucket it names cannot be used: one line says which).
 
@@ -36,7 +42,17 @@ Flags of every command (each also read from its environment variable; a flag win
 ${SETTINGS.map((s) => `  ${`${s.flag} <value>`.padEnd(26)} ${s.env}: ${s.description} (default: ${s.defaultText ?? s.default})`).join("\n")}
 `;
 
-const VERBS = ["serve", "warm", "verify"] as const;
+const VERBS = ["serve", "warm", "verify", "gc"] as const;
+
+const VERB_FLAGS = {
+  verify: { purge: { type: "boolean" as const } },
+  gc: {
+    "unused-for": { type: "string" as const },
+    "max-size": { type: "string" as const },
+    keep: { type: "string" as const },
+    delete: { type: "boolean" as const },
+  },
+};
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
@@ -53,7 +69,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const settingFlags = Object.fromEntries(SETTINGS.map((s) => [s.flag.slice(2), { type: "string" as const }]));
-  const options = { ...settingFlags, help: { type: "boolean" as const, short: "h" }, ...(verb === "verify" ? { purge: { type: "boolean" as const } } : {}) };
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    ...settingFlags,
+    help: { type: "boolean" as const, short: "h" },
+    ...(verb === "verify" || verb === "gc" ? VERB_FLAGS[verb] : {}),
+  };
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
@@ -85,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (verb === "serve") return await serve(config);
     if (verb === "warm") return await runWarm(config, positionals);
+    if (verb === "gc") return await runGc(config, values);
     return await runVerify(config, values.purge === true);
   } catch (err) {
     if (isStartupError(err)) {
@@ -210,6 +231,35 @@ function listenProblem(config: ProxyConfig, err: unknown): string | undefined {
 /** A setting's environment variable: error lines name it; the help maps it to its flag. */
 function envName(key: keyof ProxyConfig): string {
   return SETTINGS.find((s) => s.key === key)!.env;
+}
+
+async function runGc(config: ProxyConfig, values: Record<string, string | boolean | undefined>): Promise<number> {
+  const o: GcOptions = { pins: PinList.none(), delete: values.delete === true };
+  try {
+    if (typeof values["unused-for"] === "string") o.unusedForMs = parseGoDuration(values["unused-for"]);
+    if (typeof values["max-size"] === "string") o.maxBytes = parseSize(values["max-size"]);
+    if (typeof values.keep === "string") o.pins = await PinList.read(values.keep);
+  } catch (err) {
+    process.stderr.write(`modproxy gc: ${(err as Error).message}\n`);
+    return 2;
+  }
+  // Storage alone: gc neither fetches nor verifies, and must run on a disk too full for the proxy to be ready.
+  const storage = await storageFromConfig(config);
+  const verb = o.delete ? "removed" : "would remove";
+  const summary = await collectGarbage(storage, {
+    ...o,
+    onRemove: (v, reason) => process.stdout.write(`${verb} ${v.module}@${v.version} (${formatSize(v.bytes)}): ${reason}\n`),
+  });
+  process.stdout.write(
+    `gc of ${describeStorage(config)}: ${summary.versions} versions, ${formatSize(summary.bytes)}; ` +
+      `${verb} ${summary.removed.length} (${formatSize(summary.freed)}), ${summary.pinned} pinned, ` +
+      `${summary.unstamped} never served since tracking began (counted as used now); ${summary.ms} ms` +
+      `${o.delete ? "" : "\ndry run: nothing was removed; add --delete to remove them"}\n`,
+  );
+  if (o.maxBytes !== undefined && summary.bytes - summary.freed > o.maxBytes) {
+    process.stdout.write(`still ${formatSize(summary.bytes - summary.freed)}, over --max-size: the rest is pinned\n`);
+  }
+  return 0;
 }
 
 function describeStorage(config: ProxyConfig): string {

@@ -6,6 +6,8 @@ import http from "node:http";
 import { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { accessStamp } from "../../proxy-app/src/access";
+import { DiskStorage } from "../../proxy-app/src/storage/disk";
 
 const CLI = path.resolve(__dirname, "../../proxy-app/src/cli.ts");
 const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -221,3 +223,44 @@ async function nodeAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{
   const [status] = (await once(child, "exit")) as [number | null];
   return { status, stdout, stderr: stderr.replace(/^\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?--trace-warnings[^\n]*\n/, "") };
 }
+
+describe("modproxy gc on a disk store", () => {
+  let dir: string;
+  beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-cli-"))));
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it("says what it would remove, removes it only with --delete, and keeps pinned versions", async () => {
+    const store = await new DiskStorage(path.join(dir, "data")).init();
+    const day = 24 * 3600_000;
+    for (const [module, version, daysAgo] of [
+      ["example.com/old", "v1.0.0", 90],
+      ["example.com/pinned", "v1.0.0", 90],
+      ["example.com/new", "v1.0.0", 1],
+    ] as const) {
+      for (const kind of ["info", "mod", "zip"]) await store.write(`${module}/@v/${version}.${kind}`, Buffer.alloc(1000));
+      await store.write(`${module}/@v/${version}.access`, accessStamp(Date.now() - daysAgo * day));
+    }
+    await fs.writeFile(path.join(dir, "pins"), "# release 1.0\nexample.com/pinned@v1.0.0\n");
+    const args = ["gc", "--storage-dir", path.join(dir, "data"), "--unused-for", "720h", "--keep", path.join(dir, "pins")];
+
+    const dry = node(args);
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout, /^would remove example\.com\/old@v1\.0\.0 \(3\.\d kB\): not used since /m);
+    assert.doesNotMatch(dry.stdout, /remove example\.com\/(pinned|new)/);
+    assert.match(dry.stdout, /3 versions, .*would remove 1 \(3\.\d kB\), 1 pinned/);
+    assert.match(dry.stdout, /dry run: nothing was removed/);
+    assert.ok(await store.stat("example.com/old/@v/v1.0.0.zip"));
+
+    const real = node([...args, "--delete"]);
+    assert.equal(real.status, 0, real.stderr);
+    assert.match(real.stdout, /^removed example\.com\/old@v1\.0\.0/m);
+    assert.equal(await store.stat("example.com/old/@v/v1.0.0.zip"), undefined);
+    assert.equal(await store.stat("example.com/old/@v/v1.0.0.access"), undefined);
+    assert.ok(await store.stat("example.com/pinned/@v/v1.0.0.zip"));
+    assert.ok(await store.stat("example.com/new/@v/v1.0.0.zip"));
+
+    const bad = node(["gc", "--storage-dir", path.join(dir, "data"), "--max-size", "plenty"]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /"plenty" is not a size/);
+  });
+});
