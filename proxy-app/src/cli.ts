@@ -11,6 +11,7 @@ import { GoFileError } from "./gofiles";
 import { NetrcFileError } from "./netrc";
 import { Progress } from "./progress";
 import { storageFromConfig } from "./storage/from-config";
+import { StorageUnavailableError } from "./storage/storage";
 import { UpstreamListError } from "./upstream/chain";
 import { EgressConfigError } from "./upstream/egress";
 import { GoDirectSetupError } from "./upstream/go-direct";
@@ -123,7 +124,9 @@ function isStartupError(err: unknown): boolean {
     err instanceof TlsFileError ||
     err instanceof GoDirectSetupError ||
     err instanceof NetrcFileError ||
-    err instanceof EgressConfigError
+    err instanceof EgressConfigError ||
+    // The directory or bucket the settings name cannot be used (warm, verify and gc open it without serve's check).
+    err instanceof StorageUnavailableError
   );
 }
 
