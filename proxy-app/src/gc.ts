@@ -33,7 +33,7 @@ export interface GcOptions {
   /** Act; without it nothing is changed. */
   delete: boolean;
   now?: number;
-  /** Each version chosen for removal, as it is chosen (and removed, with `delete`). */
+  /** Each version chosen for removal, once it is removed (with `delete`, in no fixed order). */
   onRemove?: (v: StoredVersion, reason: string) => void;
 }
 
@@ -90,13 +90,14 @@ export async function collectGarbage(storage: Storage, o: GcOptions): Promise<Gc
     }
   }
   const artifacts = new ArtifactStore(storage);
-  for (const { version, reason } of summary.removed) {
+  await eachConcurrently(summary.removed, GC_CONCURRENCY, async ({ version, reason }) => {
     if (o.delete) {
-      for (const file of version.files) await artifacts.remove(file);
+      await Promise.all(version.files.map((file) => artifacts.remove(file)));
+      // Last: a version left half-removed by a failure keeps its age for the next run.
       await storage.delete(`${version.base}.access`);
     }
     o.onRemove?.(version, reason);
-  }
+  });
   if (o.delete) {
     await eachConcurrently(
       versions.filter((v) => v.lastAccess === undefined && !chosen.has(v)),
