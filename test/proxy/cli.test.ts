@@ -7,6 +7,7 @@ import { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { accessStamp } from "../../proxy-app/src/access";
+import { ArtifactStore, sha256Hex } from "../../proxy-app/src/artifact";
 import { DiskStorage } from "../../proxy-app/src/storage/disk";
 
 const CLI = path.resolve(__dirname, "../../proxy-app/src/cli.ts");
@@ -234,6 +235,26 @@ describe("modproxy gc on a disk store", () => {
   let dir: string;
   beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-cli-"))));
   afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it("records when serve served a version, written when it stops", async () => {
+    const data = path.join(dir, "data");
+    const store = new ArtifactStore(await new DiskStorage(data).init());
+    const mod = Buffer.from("module example.com/m\n");
+    await store.put("example.com/m/@v/v1.0.0.mod", mod, { sha256: sha256Hex(mod), size: mod.length, checksum: "not-looked-up" });
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "serve", "--port", "0", "--host", "127.0.0.1", "--storage-dir", data, "--upstream", "off"]);
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
+    while (!/export GOPROXY=(\S+)/.test(out)) await once(child.stdout, "data");
+    const url = /export GOPROXY=(\S+)/.exec(out)![1];
+    const before = Date.now();
+    const res = await fetch(`${url}/example.com/m/@v/v1.0.0.mod`);
+    assert.equal(res.status, 200);
+    assert.equal(await store.storage.stat("example.com/m/@v/v1.0.0.access"), undefined, "written in batches, not per request");
+    child.kill("SIGTERM");
+    assert.deepEqual(await once(child, "exit"), [0, null]);
+    const stamp = JSON.parse(await fs.readFile(path.join(data, "example.com/m/@v/v1.0.0.access"), "utf8")) as { lastAccess: string };
+    assert.ok(Date.parse(stamp.lastAccess) >= before - 1000, stamp.lastAccess);
+  });
 
   it("says what it would remove, removes it only with --delete, and keeps pinned versions", async () => {
     const store = await new DiskStorage(path.join(dir, "data")).init();
