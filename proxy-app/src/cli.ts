@@ -249,10 +249,13 @@ async function runGc(config: ProxyConfig, values: Record<string, string | boolea
   // Storage alone: gc neither fetches nor verifies, and must run on a disk too full for the proxy to be ready.
   const storage = await storageFromConfig(config);
   const verb = o.delete ? "removed" : "would remove";
+  const progress = new Progress(process.stdout, process.stderr);
   const summary = await collectGarbage(storage, {
     ...o,
-    onRemove: (v, reason) => process.stdout.write(`${verb} ${v.module}@${v.version} (${formatSize(v.bytes)}): ${reason}\n`),
+    onRead: (n) => progress.update(`gc: ${n} versions read`, { periodic: true }),
+    onRemove: (v, reason) => progress.line(`${verb} ${v.module}@${v.version} (${formatSize(v.bytes)}): ${reason}`),
   });
+  progress.end();
   process.stdout.write(
     `gc of ${describeStorage(config)}: ${summary.versions} versions, ${formatSize(summary.bytes)}; ` +
       `${verb} ${summary.removed.length} (${formatSize(summary.freed)}), ${summary.pinned} pinned, ` +

@@ -35,6 +35,8 @@ export interface GcOptions {
   now?: number;
   /** Each version chosen for removal, once it is removed (with `delete`, in no fixed order). */
   onRemove?: (v: StoredVersion, reason: string) => void;
+  /** The number of versions read so far, as the walk of the store goes on (minutes on a large bucket). */
+  onRead?: (versions: number) => void;
 }
 
 export interface GcSummary {
@@ -61,7 +63,7 @@ export interface GcSummary {
 export async function collectGarbage(storage: Storage, o: GcOptions): Promise<GcSummary> {
   const started = Date.now();
   const now = o.now ?? started;
-  const versions = await readVersions(storage);
+  const versions = await readVersions(storage, o.onRead);
   const summary: GcSummary = { versions: versions.length, bytes: 0, removed: [], freed: 0, pinned: 0, unstamped: 0, ms: 0 };
   const candidates: StoredVersion[] = [];
   for (const v of versions) {
@@ -110,7 +112,7 @@ export async function collectGarbage(storage: Storage, o: GcOptions): Promise<Gc
 }
 
 /** Every stored version, with sizes and last access, from one walk of the store. */
-export async function readVersions(storage: Storage): Promise<StoredVersion[]> {
+export async function readVersions(storage: Storage, onRead: (versions: number) => void = () => {}): Promise<StoredVersion[]> {
   const byBase = new Map<string, { module: string; version: string; keys: string[]; files: string[]; stamped: boolean }>();
   for await (const key of storage.keys("")) {
     const parsed = versionKey(key);
@@ -134,6 +136,7 @@ export async function readVersions(storage: Storage): Promise<StoredVersion[]> {
       bytes: sizes.reduce((a, b) => a + b, 0),
       lastAccess: e.stamped ? await readStamp(storage, `${base}.access`) : undefined,
     });
+    onRead(versions.length);
   });
   return versions;
 }
