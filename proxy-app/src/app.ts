@@ -6,6 +6,7 @@ import { AddressInfo } from "node:net";
 import { X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
 import { TokenAuthenticator } from "./auth";
+import { AccessRecorder } from "./access";
 import { AnswerCache } from "./answer-cache";
 import { ArtifactStore } from "./artifact";
 import { defaultOf, ProxyConfig, settingName } from "./config";
@@ -94,6 +95,7 @@ export async function buildProxyServices(config: ProxyConfig, log: (msg: string)
     notFoundTtlMs: config.notFoundTtlMs ?? defaultOf("notFoundTtlMs"),
     log,
   });
+  const access = new AccessRecorder(storage, { log });
   const service = new ModuleService({
     artifacts,
     fetcher,
@@ -103,6 +105,7 @@ export async function buildProxyServices(config: ProxyConfig, log: (msg: string)
     metrics,
     log,
     onUnverified: (req) => verifying.noteUnverified(req),
+    onServed: (req) => access.record(req),
   });
   return {
     storage,
@@ -114,6 +117,7 @@ export async function buildProxyServices(config: ProxyConfig, log: (msg: string)
       egress.close();
       verifying.close();
       await direct?.close();
+      await access.close();
     },
   };
 }

@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import { version as PACKAGE_VERSION } from "../../package.json";
 import { buildProxyServices, startProxy, TlsFileError } from "./app";
 import { auditStore, formatAuditSummary } from "./audit";
 import { TokenFileError } from "./auth";
 import { ConfigError, defaultOf, loadConfig, ProxyConfig, SETTINGS } from "./config";
+import { parseGoDuration } from "./duration";
+import { collectGarbage, formatSize, GcOptions, parseSize, PinList } from "./gc";
 import { GoFileError } from "./gofiles";
 import { NetrcFileError } from "./netrc";
 import { Progress } from "./progress";
+import { storageFromConfig } from "./storage/from-config";
+import { StorageUnavailableError } from "./storage/storage";
 import { UpstreamListError } from "./upstream/chain";
 import { EgressConfigError } from "./upstream/egress";
 import { GoDirectSetupError } from "./upstream/go-direct";
@@ -19,6 +24,8 @@ Usage:
   modproxy warm [flags] <path>...      fetch, check and store every module version a build needs, with its
                                        checksum-database record, so the proxy serves the build with the upstreams gone
   modproxy verify [--purge] [flags]    check every stored version file against its record and the checksum database
+  modproxy gc [gc flags] [flags]       remove versions not used for a while, or the least recently used beyond a size
+  modproxy version, --version          print the version of modproxy
   modproxy --help                      this text
 
 warm reads go.mod files (require directives; a module replaced by a directory is skipped), go.sum files,
@@ -26,13 +33,27 @@ go.work files (their modules' go.mod and go.sum, and go.work.sum) and directorie
 their go.mod and go.sum). A version whose go.sum line differs from the hash the proxy verified fails.
 verify writes the record of a file stored without one once it passes; --purge removes the files that fail,
 so the proxy fetches them again. Without --purge nothing but records is changed.
-Exit status: 0 all done, 1 a version failed to warm or a stored file failed its checks, 2 bad usage or configuration.
+gc flags: --unused-for <duration> (e.g. 720h) removes versions not served for that long; --max-size <size>
+(e.g. 50GB, 40GiB) then removes the least recently used until the store fits; --keep <file> names versions never
+removed (lines "module@version" or "module", # comments); --delete acts (without it gc only says what it would do).
+Exit status: 0 all done, 1 a version failed to warm or a stored file failed its checks, 2 bad usage or configuration,
+or serve could not start (the port, the storage directory or the bucket it names cannot be used: one line says which).
 
 Flags of every command (each also read from its environment variable; a flag wins):
 ${SETTINGS.map((s) => `  ${`${s.flag} <value>`.padEnd(26)} ${s.env}: ${s.description} (default: ${s.defaultText ?? s.default})`).join("\n")}
 `;
 
-const VERBS = ["serve", "warm", "verify"] as const;
+const VERBS = ["serve", "warm", "verify", "gc"] as const;
+
+const VERB_FLAGS = {
+  verify: { purge: { type: "boolean" as const } },
+  gc: {
+    "unused-for": { type: "string" as const },
+    "max-size": { type: "string" as const },
+    keep: { type: "string" as const },
+    delete: { type: "boolean" as const },
+  },
+};
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
@@ -40,12 +61,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return verb === undefined ? 2 : 0;
   }
+  if (verb === "--version" || verb === "version") {
+    process.stdout.write(`modproxy ${PACKAGE_VERSION}\n`);
+    return 0;
+  }
   if (!(VERBS as readonly string[]).includes(verb)) {
     process.stderr.write(`modproxy: unknown command "${verb}"\n\n${USAGE}`);
     return 2;
   }
   const settingFlags = Object.fromEntries(SETTINGS.map((s) => [s.flag.slice(2), { type: "string" as const }]));
-  const options = { ...settingFlags, help: { type: "boolean" as const, short: "h" }, ...(verb === "verify" ? { purge: { type: "boolean" as const } } : {}) };
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    ...settingFlags,
+    help: { type: "boolean" as const, short: "h" },
+    ...(verb === "verify" || verb === "gc" ? VERB_FLAGS[verb] : {}),
+  };
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
@@ -77,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (verb === "serve") return await serve(config);
     if (verb === "warm") return await runWarm(config, positionals);
+    if (verb === "gc") return await runGc(config, values);
     return await runVerify(config, values.purge === true);
   } catch (err) {
     if (isStartupError(err)) {
@@ -94,13 +124,28 @@ function isStartupError(err: unknown): boolean {
     err instanceof TlsFileError ||
     err instanceof GoDirectSetupError ||
     err instanceof NetrcFileError ||
-    err instanceof EgressConfigError
+    err instanceof EgressConfigError ||
+    // The directory or bucket the settings name cannot be used (warm, verify and gc open it without serve's check).
+    err instanceof StorageUnavailableError
   );
 }
 
 async function serve(config: ProxyConfig): Promise<number> {
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
-  const proxy = await startProxy(config, log);
+  const unusable = await storageProblem(config);
+  if (unusable !== undefined) {
+    process.stderr.write(`modproxy: ${unusable}\n`);
+    return 2;
+  }
+  let proxy;
+  try {
+    proxy = await startProxy(config, log);
+  } catch (err) {
+    const why = listenProblem(config, err);
+    if (why === undefined) throw err;
+    process.stderr.write(`modproxy: ${why}\n`);
+    return 2;
+  }
   process.stdout.write(
     `modproxy serving on ${proxy.url} (storage: ${describeStorage(config)}, upstream: ${config.upstream})\n` +
       `Point the go command at it with:\n  export GOPROXY=${proxy.url}\n`,
@@ -153,6 +198,74 @@ async function runVerify(config: ProxyConfig, purge: boolean): Promise<number> {
   } finally {
     await services.close();
   }
+}
+
+/**
+ * Why the configured storage cannot be used, checked as the readiness probe checks it (a probe written to disk,
+ * HeadBucket on S3), so the proxy does not say "serving" while every request would fail.
+ */
+async function storageProblem(config: ProxyConfig): Promise<string | undefined> {
+  const setting = config.storage === "s3" ? envName("s3Bucket") : envName("storageDir");
+  try {
+    const storage = await storageFromConfig(config);
+    await storage.checkReady();
+    return undefined;
+  } catch (err) {
+    return `cannot use the storage ${describeStorage(config)} (${setting}): ${(err as Error).message.split("\n")[0]}`;
+  }
+}
+
+/** Messages for the errors binding the port can end in. */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: "address already in use",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: "address not available on this host",
+  ENOTFOUND: "no such host",
+};
+
+/** One line naming the address and its settings, when err is a failure to listen. */
+function listenProblem(config: ProxyConfig, err: unknown): string | undefined {
+  const { code, syscall } = err as NodeJS.ErrnoException;
+  if ((syscall !== "listen" && syscall !== "getaddrinfo") || code === undefined) return undefined;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return `cannot listen on ${host}:${config.port} (${envName("host")}, ${envName("port")}): ${LISTEN_ERRORS[code] ?? code}`;
+}
+
+/** A setting's environment variable: error lines name it; the help maps it to its flag. */
+function envName(key: keyof ProxyConfig): string {
+  return SETTINGS.find((s) => s.key === key)!.env;
+}
+
+async function runGc(config: ProxyConfig, values: Record<string, string | boolean | undefined>): Promise<number> {
+  const o: GcOptions = { pins: PinList.none(), delete: values.delete === true };
+  try {
+    if (typeof values["unused-for"] === "string") o.unusedForMs = parseGoDuration(values["unused-for"]);
+    if (typeof values["max-size"] === "string") o.maxBytes = parseSize(values["max-size"]);
+    if (typeof values.keep === "string") o.pins = await PinList.read(values.keep);
+  } catch (err) {
+    process.stderr.write(`modproxy gc: ${(err as Error).message}\n`);
+    return 2;
+  }
+  // Storage alone: gc neither fetches nor verifies, and must run on a disk too full for the proxy to be ready.
+  const storage = await storageFromConfig(config);
+  const verb = o.delete ? "removed" : "would remove";
+  const progress = new Progress(process.stdout, process.stderr);
+  const summary = await collectGarbage(storage, {
+    ...o,
+    onRead: (n) => progress.update(`gc: ${n} versions read`, { periodic: true }),
+    onRemove: (v, reason) => progress.line(`${verb} ${v.module}@${v.version} (${formatSize(v.bytes)}): ${reason}`),
+  });
+  progress.end();
+  process.stdout.write(
+    `gc of ${describeStorage(config)}: ${summary.versions} versions, ${formatSize(summary.bytes)}; ` +
+      `${verb} ${summary.removed.length} (${formatSize(summary.freed)}), ${summary.pinned} pinned, ` +
+      `${summary.unstamped} never served since tracking began (counted as used now); ${summary.ms} ms` +
+      `${o.delete ? "" : "\ndry run: nothing was removed; add --delete to remove them"}\n`,
+  );
+  if (o.maxBytes !== undefined && summary.bytes - summary.freed > o.maxBytes) {
+    process.stdout.write(`still ${formatSize(summary.bytes - summary.freed)}, over --max-size: the rest is pinned\n`);
+  }
+  return 0;
 }
 
 function describeStorage(config: ProxyConfig): string {

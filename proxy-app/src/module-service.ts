@@ -31,6 +31,8 @@ export interface ModuleServiceOptions {
   log?: (msg: string) => void;
   /** Called for a stored version found still unverified, to verify it in the background. */
   onUnverified?: (req: VersionFileRequest) => void;
+  /** Called for each stored version file served (from storage, or fetched and being stored), to track last access. */
+  onServed?: (req: VersionFileRequest) => void;
 }
 
 /**
@@ -64,6 +66,7 @@ export class ModuleService {
     if (stored.state === "ok") {
       this.o.metrics.cache.inc({ kind: req.kind, result: "hit" });
       if (stored.record.checksum === "unverified") this.o.onUnverified?.(req);
+      this.o.onServed?.(req);
       return stored.artifact;
     }
     const fetching = this.fetchFile(req, key, stored, storageDown);
@@ -103,6 +106,7 @@ export class ModuleService {
         });
       }
       this.o.metrics.cache.inc({ kind: req.kind, result: "miss" });
+      this.o.onServed?.(req);
       if (stored.state === "unrecorded") discard(stored.artifact);
       return { body, size: fetched.size, immutable: true, etag: fetched.etag };
     } catch (err) {

@@ -75,7 +75,17 @@ interface Harness {
   metrics: ProxyMetrics;
 }
 
-async function harness(opts: { mode?: VerifyMode; storage?: Storage; zip?: Buffer; mod?: Buffer; info?: Buffer; deadlineMs?: number } = {}): Promise<Harness> {
+async function harness(
+  opts: {
+    mode?: VerifyMode;
+    storage?: Storage;
+    zip?: Buffer;
+    mod?: Buffer;
+    info?: Buffer;
+    deadlineMs?: number;
+    onServed?: (r: VersionFileRequest) => void;
+  } = {},
+): Promise<Harness> {
   const zip = opts.zip ?? (await zipOf(FILES));
   const upstream = new FakeUpstream(
     new Map<string, Buffer | Error>([
@@ -107,6 +117,7 @@ async function harness(opts: { mode?: VerifyMode; storage?: Storage; zip?: Buffe
     upstream,
     metrics,
     onUnverified: (r) => fetcher.noteUnverified(r),
+    onServed: opts.onServed,
   });
   return { service, upstream, sums, storage, fetcher, metrics };
 }
@@ -137,6 +148,17 @@ describe("ModuleService over memory storage", function () {
     for (const b of bodies) assert.ok(b.equals(zip));
     assert.deepEqual(await storedKeys(h.storage), [`${V}.zip`, `${V}.zip.meta`]);
     assert.equal(h.upstream.count(`${MOD}/@v/${V}.zip`), 1, "later requests come from storage");
+  });
+
+  it("reports each version file served, fetched or from storage, for last-access tracking, and not a refused one", async function () {
+    const served: string[] = [];
+    const h = await harness({ onServed: (r) => served.push(`${r.version}.${r.kind}`) });
+    await bytes(await h.service.versionFile(req(`${V}.mod`)));
+    await bytes(await h.service.versionFile(req(`${V}.mod`)));
+    assert.deepEqual(served, [`${V}.mod`, `${V}.mod`]);
+    h.sums.unreachable = true;
+    await assert.rejects(h.service.versionFile(req(`${V}.zip`)));
+    assert.equal(served.length, 2);
   });
 
   it("serves 50 concurrent cold requests for a .mod and a .info from one fetch each", async function () {

@@ -296,6 +296,25 @@ describe("S3 storage against moto's S3 server", function () {
       await assert.rejects(storage.checkReady(), unreachable);
       await assert.rejects(storage.read("example.com/m/@v/v1.0.0.mod"), unreachable);
       await assert.rejects(storage.write("example.com/m/@v/v1.0.0.mod", Buffer.from("module m\n")), unreachable);
+      await assert.rejects(storage.keys("")[Symbol.asyncIterator]().next(), unreachable);
+      client.destroy();
+    });
+
+    it("names what is missing when the SDK cannot sign a request (no region, no credentials)", async () => {
+      const client = new S3Client({
+        endpoint: "http://127.0.0.1:9",
+        forcePathStyle: true,
+        region: "us-east-1",
+        credentials: async () =>
+          Promise.reject(Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" })),
+      });
+      const storage = new S3Storage({ client, bucket: "modproxy-cache" });
+      await assert.rejects(
+        storage.checkReady(),
+        (err: unknown) =>
+          err instanceof StorageUnavailableError &&
+          err.message === "S3 bucket modproxy-cache: CredentialsProviderError: Could not load credentials from any providers",
+      );
       client.destroy();
     });
 

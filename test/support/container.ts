@@ -10,6 +10,31 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 const REPO = path.resolve(__dirname, "../..");
+/** How often a long step says it is still going, so a silent setup is not taken for a hung one. */
+const HEARTBEAT_MS = 30_000;
+
+/**
+ * Runs a setup step that can take minutes (seeding base images, building an
+ * image), saying on stderr when it starts, that it is still going, and how
+ * long it took; mocha's reporter shows nothing until the hook ends.
+ */
+async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
+  process.stderr.write(`container setup: ${what}...\n`);
+  const heartbeat = setInterval(() => process.stderr.write(`container setup: still ${what} (${elapsed()})\n`), HEARTBEAT_MS);
+  heartbeat.unref();
+  try {
+    const result = await fn();
+    process.stderr.write(`container setup: done ${what} in ${elapsed()}\n`);
+    return result;
+  } catch (err) {
+    process.stderr.write(`container setup: failed ${what} after ${elapsed()}\n`);
+    throw err;
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
 
 export interface Podman {
   (args: string[]): Promise<string>;
@@ -43,9 +68,13 @@ export async function containerTools(): Promise<ContainerTools> {
     }
   };
   const podman: Podman = (args) => exec("podman", ["--runtime", "runc", ...args], 120_000);
-  const buildah = (args: string[]) => exec("buildah", args, 600_000);
+  const buildah = (args: string[]) => {
+    const build = () => exec("buildah", args, 600_000);
+    const tag = args.indexOf("-t");
+    return args[0] === "bud" ? step(tag < 0 ? "building an image" : `building image ${args[tag + 1]}`, build) : build();
+  };
   const seedBaseImages = async () => {
-    await exec("bash", [path.join(REPO, "scripts/seed-base-image.sh")], 300_000);
+    await step("seeding base images (scripts/seed-base-image.sh)", () => exec("bash", [path.join(REPO, "scripts/seed-base-image.sh")], 300_000));
     // The seeded golang image holds this machine's Go toolchain.
     return (await exec("go", ["env", "GOVERSION"], 10_000)).replace(/^go(\d+\.\d+).*$/, "$1");
   };

@@ -143,11 +143,16 @@ export class S3Storage implements Storage {
   /** Without a delimiter S3 lists every key under the prefix, however deep. */
   async *keys(prefix: string): AsyncIterable<string> {
     assertSafeKey(prefix, { prefix: true });
-    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: this.prefix + prefix })) {
-      for (const obj of page.Contents ?? []) {
-        const key = obj.Key?.slice(this.prefix.length);
-        if (key && !key.endsWith("/")) yield key;
+    const pages = paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: this.prefix + prefix });
+    try {
+      for await (const page of pages) {
+        for (const obj of page.Contents ?? []) {
+          const key = obj.Key?.slice(this.prefix.length);
+          if (key && !key.endsWith("/")) yield key;
+        }
       }
+    } catch (err) {
+      throw s3Failure(this.bucket, err);
     }
   }
 
@@ -171,10 +176,23 @@ export class S3Storage implements Storage {
 export function s3Failure(bucket: string, err: unknown): unknown {
   const { name, code } = err as { name?: string; code?: string };
   const status = statusOf(err);
-  if (status === undefined)
-    return new StorageUnavailableError(`S3 bucket ${bucket}: ${code ?? (name === undefined || name === "Error" ? "unreachable" : name)}`);
+  if (status === undefined) return new StorageUnavailableError(`S3 bucket ${bucket}: ${code ?? clientSideReason(err as Error)}`);
   if (status >= 500 || status === 403 || name === "NoSuchBucket") return new StorageUnavailableError(`S3 bucket ${bucket}: ${name} (${status})`);
   return err;
+}
+
+/**
+ * Why a request never got an HTTP answer: the SDK's own errors (no region, no credentials to sign with) say it in
+ * their message, which names no principal since no service was asked; others by their name.
+ */
+function clientSideReason(err: Error): string {
+  const { name, message } = err;
+  if (name !== undefined && name !== "Error") return name === "CredentialsProviderError" ? `${name}: ${firstLine(message)}` : name;
+  return message ? firstLine(message) : "unreachable";
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0].slice(0, 200);
 }
 
 function statusOf(err: unknown): number | undefined {
