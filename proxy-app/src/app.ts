@@ -9,6 +9,7 @@ import { AnswerCache } from "./answer-cache";
 import { ArtifactStore } from "./artifact";
 import { defaultOf, ProxyConfig, settingName } from "./config";
 import { VerifyingFetcher, withSingleFlight } from "./fetcher";
+import { MemoryTier } from "./memory-tier";
 import { ProxyMetrics } from "./metrics";
 import { ModuleService } from "./module-service";
 import { ModulePatterns } from "./private-patterns";
@@ -53,11 +54,18 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   const metrics = new ProxyMetrics();
   const upstream = upstreamFromList(config.upstream, { timeoutMs: config.upstreamTimeoutMs, metrics, direct, ...reach });
   const privateRoute = direct && { noProxy, upstream: direct };
-  const sumdb = new SumdbService(storage, sumdbSettings(config, upstream, reach), metrics, log);
-  const artifacts = new ArtifactStore(storage, (key) => {
-    metrics.verificationFailures.inc({ check: "stored" });
-    log(`stored ${key} does not match its recorded hash: fetching it again`);
-  });
+  const memoryCache = config.memoryCache ?? defaultOf("memoryCache");
+  const tier = memoryCache > 0 ? new MemoryTier(memoryCache) : undefined;
+  if (tier) metrics.watchTier(tier);
+  const sumdb = new SumdbService(storage, sumdbSettings(config, upstream, reach), metrics, log, tier);
+  const artifacts = new ArtifactStore(
+    storage,
+    (key) => {
+      metrics.verificationFailures.inc({ check: "stored" });
+      log(`stored ${key} does not match its recorded hash: fetching it again`);
+    },
+    tier,
+  );
   const mode = config.verify ?? defaultOf("verify");
   metrics.verifyMode.set({ mode }, 1);
   const verifying = new VerifyingFetcher({
@@ -87,7 +95,7 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
     log,
     onUnverified: (req) => verifying.noteUnverified(req),
   });
-  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth });
+  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth, tier });
   const tls = config.tlsCertFile && config.tlsKeyFile ? await readTlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   // Slow clients may take long over a large zip, but an idle keep-alive socket should not pin a worker.

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Readable, Transform } from "node:stream";
+import { MemoryTier } from "./memory-tier";
 import { Storage } from "./storage/storage";
 import { UpstreamError } from "./upstream/upstream";
 
@@ -85,12 +86,14 @@ export type StoredArtifact =
 /**
  * Version files in storage with the record of how each was checked. Reads
  * hold the bytes to the recorded hash, so a file altered in storage is
- * refused (as missing) instead of served.
+ * refused (as missing) instead of served. Small checked files are kept in
+ * the memory tier, so later reads skip storage and the hash.
  */
 export class ArtifactStore {
   constructor(
     readonly storage: Storage,
     private readonly onCorrupt: (key: string) => void = () => {},
+    readonly tier?: MemoryTier,
   ) {}
 
   async record(key: string): Promise<ArtifactRecord | undefined> {
@@ -105,10 +108,12 @@ export class ArtifactStore {
   }
 
   async get(key: string): Promise<StoredArtifact> {
+    const hot = this.tier?.get(key);
+    if (hot?.record) return { state: "ok", artifact: { body: hot.body, size: hot.body.length, immutable: true, etag: hot.etag }, record: hot.record };
     const [obj, record] = await Promise.all([this.storage.read(key), this.record(key)]);
     if (!obj) return { state: "missing" };
     if (!record) return { state: "unrecorded", artifact: { body: obj.body, size: obj.size, immutable: true } };
-    const etag = `"${record.h1 ?? record.sha256}"`;
+    const etag = etagOf(record);
     if (obj.size !== record.size) {
       obj.body.destroy();
       this.onCorrupt(key);
@@ -120,6 +125,7 @@ export class ArtifactStore {
         this.onCorrupt(key);
         return { state: "missing" };
       }
+      this.hold(key, body, etag, record);
       return { state: "ok", artifact: { body, size: body.length, immutable: true, etag }, record };
     }
     const checked = obj.body.pipe(holdUntilHashMatches(record.sha256, () => this.onCorrupt(key)));
@@ -130,14 +136,28 @@ export class ArtifactStore {
   /** Publishes a checked file and then its record; a file someone else published first is kept, with their record. */
   async put(key: string, body: Readable | Buffer, record: ArtifactRecord, opts: { overwrite?: boolean } = {}): Promise<boolean> {
     const { created } = await this.storage.write(key, body, opts);
-    if (created) await this.storage.write(`${key}.meta`, Buffer.from(JSON.stringify(record) + "\n"), { overwrite: true });
+    if (created) {
+      await this.storage.write(`${key}.meta`, Buffer.from(JSON.stringify(record) + "\n"), { overwrite: true });
+      if (Buffer.isBuffer(body)) this.hold(key, body, etagOf(record), record);
+    }
     return created;
   }
 
+  /** An unverified file stays out of memory: it may yet be purged, and each hit queues it for verification. */
+  private hold(key: string, body: Buffer, etag: string, record: ArtifactRecord): void {
+    if (record.checksum !== "unverified") this.tier?.add(key, body, etag, record);
+  }
+
   async remove(key: string): Promise<void> {
+    this.tier?.delete(key);
     await this.storage.delete(`${key}.meta`);
     await this.storage.delete(key);
   }
+}
+
+/** The recorded hash as a strong validator: the same on a miss, a hit, and on every replica. */
+export function etagOf(record: ArtifactRecord): string {
+  return `"${record.h1 ?? record.sha256}"`;
 }
 
 /** Passes bytes on, keeping the last chunk back until the whole stream hashed to `sha256`; fails the stream otherwise. */

@@ -51,6 +51,8 @@ export interface ProxyConfig {
   notFoundTtlMs?: number;
   /** Local directory where fetches are spooled while they are checked; absent means the system's temporary directory. */
   spoolDir?: string;
+  /** Bytes of small immutable files each process holds in memory; absent means 64 MiB, 0 turns the tier off. */
+  memoryCache?: number;
 }
 
 export const VERIFY_MODES = ["require", "when-available"] as const;
@@ -222,6 +224,14 @@ export const SETTINGS: readonly Setting[] = [
     description: "local directory where a fetched file waits while it is checked, before it is stored",
     defaultText: "the system's temporary directory",
   },
+  {
+    key: "memoryCache",
+    env: "MODPROXY_MEMORY_CACHE",
+    flag: "--memory-cache",
+    description:
+      "memory given to small immutable files (.info, .mod, zips up to 1 MiB and a 16th of this, checksum-database tiles), least recently used out first, e.g. 64MiB, 512KiB; 0 turns it off",
+    default: "64MiB",
+  },
 ];
 
 export class ConfigError extends Error {}
@@ -288,6 +298,7 @@ const schema = z
     listTtlMs: z.string().transform(toMilliseconds),
     notFoundTtlMs: z.string().transform(toMilliseconds),
     spoolDir: z.string().min(1, "must not be empty").optional(),
+    memoryCache: z.string().transform(toBytes),
     s3Endpoint: z
       .string()
       .refine((u) => URL.canParse(u) && ["http:", "https:"].includes(new URL(u).protocol), "must be an http:// or https:// URL")
@@ -345,6 +356,25 @@ function toMilliseconds(value: string, ctx: z.RefinementCtx): number {
     const ms = parseGoDuration(value);
     if (ms < 1) ctx.addIssue({ code: "custom", message: "must be at least 1ms" });
     return ms;
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    return z.NEVER;
+  }
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** "64MiB", "512KiB", "1GB", "1000": bytes, with binary (KiB) or decimal (KB) units. */
+export function parseSize(value: string): number {
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = m && Object.hasOwn(SIZE_UNITS, m[2].toLowerCase()) ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new Error("must be a size such as 64MiB, 512KiB, 1GB or a number of bytes");
+  return Number(m[1]) * unit;
+}
+
+function toBytes(value: string, ctx: z.RefinementCtx): number {
+  try {
+    return parseSize(value);
   } catch (err) {
     ctx.addIssue({ code: "custom", message: (err as Error).message });
     return z.NEVER;

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { ArtifactRecord, ArtifactStore, BadUpstreamContentError, ChecksumStatus, readAll, sha256Hex, VerificationError } from "./artifact";
+import { ArtifactRecord, ArtifactStore, BadUpstreamContentError, ChecksumStatus, etagOf, readAll, sha256Hex, VerificationError } from "./artifact";
 import type { VerifyMode } from "./config";
 import type { ProxyMetrics } from "./metrics";
 import { ModulePatterns } from "./private-patterns";
@@ -103,7 +103,7 @@ export class VerifyingFetcher implements Fetcher {
     const record = req.kind === "info" ? await this.info(req, key) : await this.mod(req, key);
     const body = record.body;
     await this.publish(key, body, record.record, replace, req);
-    return { size: body.length, etag: `"${record.record.h1 ?? record.record.sha256}"`, open: () => body, done: Promise.resolve() };
+    return { size: body.length, etag: etagOf(record.record), open: () => body, done: Promise.resolve() };
   }
 
   /** Stops the background re-verification. */

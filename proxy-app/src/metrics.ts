@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { MemoryTier } from "./memory-tier";
 
 /** The proxy's Prometheus metrics, in a registry of its own so several proxies can run in one process. */
 export class ProxyMetrics {
@@ -88,7 +89,28 @@ export class ProxyMetrics {
     registers: [this.registry],
   });
 
+  /** The memory tier whose size the gauges below report when collected, rather than on every change. */
+  private tier?: MemoryTier;
+
+  readonly tierBytes: Gauge = new Gauge({
+    name: "modproxy_memory_cache_bytes",
+    help: "Bytes of files held in the memory tier (MODPROXY_MEMORY_CACHE).",
+    registers: [this.registry],
+    collect: () => this.tierBytes.set(this.tier?.bytes ?? 0),
+  });
+
+  readonly tierFiles: Gauge = new Gauge({
+    name: "modproxy_memory_cache_files",
+    help: "Files held in the memory tier.",
+    registers: [this.registry],
+    collect: () => this.tierFiles.set(this.tier?.size ?? 0),
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "modproxy_" });
+  }
+
+  watchTier(tier: MemoryTier): void {
+    this.tier = tier;
   }
 }
