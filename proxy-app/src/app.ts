@@ -8,8 +8,9 @@ import { TokenAuthenticator } from "./auth";
 import { AnswerCache } from "./answer-cache";
 import { ArtifactStore } from "./artifact";
 import { defaultOf, ProxyConfig, settingName } from "./config";
-import { VerifyingFetcher, withSingleFlight } from "./fetcher";
+import { VerifyingFetcher, withFlightLock, withSingleFlight } from "./fetcher";
 import { MemoryTier } from "./memory-tier";
+import type { WorkerLink } from "./cluster";
 import { ProxyMetrics } from "./metrics";
 import { ModuleService } from "./module-service";
 import { ModulePatterns } from "./private-patterns";
@@ -27,6 +28,8 @@ import { GoDirectUpstream } from "./upstream/go-direct";
 export interface StartOptions {
   /** Added to the go command's environment for version control fetches (e.g. GIT_CONFIG_* url rewrites). */
   directEnv?: Record<string, string>;
+  /** Set in a cluster worker: upstream fetches and /metrics are shared with the other workers through the primary. */
+  cluster?: WorkerLink;
 }
 
 /** MODPROXY_DIRECT_TIMEOUT's default, for callers that build a ProxyConfig themselves. */
@@ -87,7 +90,7 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   });
   const service = new ModuleService({
     artifacts,
-    fetcher: withSingleFlight(verifying),
+    fetcher: withSingleFlight(options.cluster ? withFlightLock(verifying, options.cluster, artifacts) : verifying),
     answers,
     upstream,
     privateRoute,
@@ -95,7 +98,9 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
     log,
     onUnverified: (req) => verifying.noteUnverified(req),
   });
-  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth, tier });
+  options.cluster?.shareMetrics(metrics.registry);
+  const metricsText = options.cluster && (() => options.cluster!.metrics());
+  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth, tier, metricsText });
   const tls = config.tlsCertFile && config.tlsKeyFile ? await readTlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   // Slow clients may take long over a large zip, but an idle keep-alive socket should not pin a worker.

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import cluster from "node:cluster";
 import { parseArgs } from "node:util";
 import { startProxy, TlsFileError } from "./app";
+import { defaultWorkers, runPrimary, WorkerLink } from "./cluster";
 import { TokenFileError } from "./auth";
 import { ConfigError, loadConfig, ProxyConfig, SETTINGS } from "./config";
 import { NetrcFileError } from "./netrc";
@@ -57,9 +59,17 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
+  const workers = config.workers ?? defaultWorkers();
+  const banner = (url: string) =>
+    process.stdout.write(
+      `modproxy serving on ${url} (storage: ${describeStorage(config)}, upstream: ${config.upstream}` +
+        `${workers > 1 ? `, ${workers} workers` : ""})\nPoint the go command at it with:\n  export GOPROXY=${url}\n`,
+    );
+  if (workers > 1 && cluster.isPrimary) return runPrimary({ workers, log, onReady: banner });
+  const link = cluster.isWorker ? new WorkerLink() : undefined;
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   try {
-    proxy = await startProxy(config, log);
+    proxy = await startProxy(config, log, { cluster: link });
   } catch (err) {
     if (
       err instanceof TokenFileError ||
@@ -73,12 +83,14 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  process.stdout.write(
-    `modproxy serving on ${proxy.url} (storage: ${describeStorage(config)}, upstream: ${config.upstream})\n` +
-      `Point the go command at it with:\n  export GOPROXY=${proxy.url}\n`,
-  );
+  if (link) link.ready(proxy.url);
+  else banner(proxy.url);
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      // A terminal's Ctrl-C reaches a worker twice: directly, and as SIGTERM from the primary.
+      if (stopping) return;
+      stopping = true;
       log(`${signal}: finishing requests in flight, then exiting`);
       proxy.close().then(resolve, resolve);
     };

@@ -53,6 +53,8 @@ export interface ProxyConfig {
   spoolDir?: string;
   /** Bytes of small immutable files each process holds in memory; absent means 64 MiB, 0 turns the tier off. */
   memoryCache?: number;
+  /** Processes serving requests (`modproxy serve` only); absent means one per CPU the container may use. */
+  workers?: number;
 }
 
 export const VERIFY_MODES = ["require", "when-available"] as const;
@@ -229,8 +231,15 @@ export const SETTINGS: readonly Setting[] = [
     env: "MODPROXY_MEMORY_CACHE",
     flag: "--memory-cache",
     description:
-      "memory given to small immutable files (.info, .mod, zips up to 1 MiB and a 16th of this, checksum-database tiles), least recently used out first, e.g. 64MiB, 512KiB; 0 turns it off",
+      "memory each worker gives to small immutable files (.info, .mod, zips up to 1 MiB and a 16th of this, checksum-database tiles), least recently used out first, e.g. 64MiB, 512KiB; 0 turns it off",
     default: "64MiB",
+  },
+  {
+    key: "workers",
+    env: "MODPROXY_WORKERS",
+    flag: "--workers",
+    description: "worker processes sharing the port, the storage and the upstream fetches; 1 serves from a single process",
+    defaultText: "the CPUs the container may use: the cgroup's cpu.max quota, else the CPUs the process may run on",
   },
 ];
 
@@ -299,6 +308,7 @@ const schema = z
     notFoundTtlMs: z.string().transform(toMilliseconds),
     spoolDir: z.string().min(1, "must not be empty").optional(),
     memoryCache: z.string().transform(toBytes),
+    workers: z.string().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(1, "must be at least 1")).optional(),
     s3Endpoint: z
       .string()
       .refine((u) => URL.canParse(u) && ["http:", "https:"].includes(new URL(u).protocol), "must be an http:// or https:// URL")

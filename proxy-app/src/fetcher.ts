@@ -8,7 +8,7 @@ import type { ProxyMetrics } from "./metrics";
 import { ModulePatterns } from "./private-patterns";
 import { VersionFileRequest, versionFilePath } from "./protocol";
 import { SingleFlight, Slots } from "./single-flight";
-import { Spool } from "./spool";
+import { Spool, SpoolClosedError } from "./spool";
 import { Upstream, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "./upstream/upstream";
 import { checkModMatchesZip, checkModuleZip, goModHash, InvalidModuleContentError, MAX_GO_MOD, MAX_ZIP_FILE } from "./verify/module-zip";
 
@@ -374,5 +374,51 @@ export function withSingleFlight(inner: Fetcher): Fetcher {
         () => inner.fetch(req, opts),
         (f) => f.done,
       ),
+  };
+}
+
+/** A lock per file shared by the processes serving one storage (the cluster's workers). */
+export interface FlightLock {
+  /** Waits until no other process is fetching `key`; the returned function lets the next one in. */
+  acquire(key: string): Promise<() => void>;
+}
+
+/**
+ * Composes de-duplication across processes around a fetcher: one fetch per
+ * file among all holders of the lock. A process that waited finds the file
+ * stored by the one before it and serves that instead of fetching again.
+ */
+export function withFlightLock(inner: Fetcher, lock: FlightLock, artifacts: ArtifactStore): Fetcher {
+  return {
+    async fetch(req, opts) {
+      const key = versionFilePath(req.encodedModule, req.encodedVersion, req.kind);
+      const release = await lock.acquire(key);
+      let fetched: FetchedFile;
+      try {
+        const stored = await artifacts.get(key);
+        if (stored.state === "ok") {
+          release();
+          const { body, size, etag } = stored.artifact;
+          // A stream belongs to one reader; the caller reads storage again instead (see FetchedFile.open).
+          if (!Buffer.isBuffer(body)) body.destroy();
+          return {
+            size,
+            etag,
+            open: () => {
+              if (Buffer.isBuffer(body)) return body;
+              throw new SpoolClosedError();
+            },
+            done: Promise.resolve(),
+          };
+        }
+        if (stored.state === "unrecorded" && !Buffer.isBuffer(stored.artifact.body)) stored.artifact.body.destroy();
+        fetched = await inner.fetch(req, opts);
+      } catch (err) {
+        release();
+        throw err;
+      }
+      fetched.done.then(release, release);
+      return fetched;
+    },
   };
 }

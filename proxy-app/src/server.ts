@@ -31,6 +31,8 @@ export interface HandlerDeps {
   auth?: TokenAuthenticator;
   /** Checked immutable files answered straight from memory. */
   tier?: MemoryTier;
+  /** The /metrics text; by default this process's registry (a cluster worker asks for every worker's). */
+  metricsText?: () => Promise<string>;
 }
 
 /** The HTTP face of the proxy: GOPROXY protocol plus health and metrics endpoints. */
@@ -69,7 +71,7 @@ async function handle(deps: HandlerDeps, hits: HitMetrics, req: http.IncomingMes
       return;
     case "/metrics":
       res.setHeader("Content-Type", deps.metrics.registry.contentType);
-      sendBody(req, res, 200, Buffer.from(await deps.metrics.registry.metrics()));
+      sendBody(req, res, 200, Buffer.from(await (deps.metricsText ?? (() => deps.metrics.registry.metrics()))()));
       return;
   }
 
