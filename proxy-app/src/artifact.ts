@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Readable, Transform } from "node:stream";
+import { pipeline, Readable, Transform } from "node:stream";
 import { MemoryTier } from "./memory-tier";
 import { Storage } from "./storage/storage";
 import { UpstreamError } from "./upstream/upstream";
@@ -74,6 +74,9 @@ export function sha256Hex(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+/** Large files remembered as checked; each entry is a key and a version, so this is a few MiB at most. */
+const MAX_CHECKED_VERSIONS = 10_000;
+
 /** Files up to this size are read whole and checked before a byte is sent; larger ones are checked as they stream. */
 const SMALL_FILE = 1024 * 1024;
 
@@ -86,10 +89,14 @@ export type StoredArtifact =
 /**
  * Version files in storage with the record of how each was checked. Reads
  * hold the bytes to the recorded hash, so a file altered in storage is
- * refused (as missing) instead of served. Small checked files are kept in
- * the memory tier, so later reads skip storage and the hash.
+ * refused (as missing) instead of served. Each stored version is checked
+ * once per process: small files are then answered from the memory tier,
+ * large ones streamed unhashed until the backend shows them rewritten.
  */
 export class ArtifactStore {
+  /** Large files whose bytes hashed right when last read whole, by key: the stored version then read. */
+  private readonly checkedVersions = new Map<string, string>();
+
   constructor(
     readonly storage: Storage,
     private readonly onCorrupt: (key: string) => void = () => {},
@@ -128,8 +135,17 @@ export class ArtifactStore {
       this.hold(key, body, etag, record);
       return { state: "ok", artifact: { body, size: body.length, immutable: true, etag }, record };
     }
-    const checked = obj.body.pipe(holdUntilHashMatches(record.sha256, () => this.onCorrupt(key)));
-    obj.body.on("error", (err) => checked.destroy(err));
+    // Checked once per stored version: hashing 100 MB for every client cost more CPU than sending it.
+    if (obj.version !== undefined && this.checkedVersions.get(key) === obj.version) {
+      return { state: "ok", artifact: { body: obj.body, size: obj.size, immutable: true, etag }, record };
+    }
+    const checked = holdUntilHashMatches(
+      record.sha256,
+      () => this.onCorrupt(key),
+      () => obj.version !== undefined && this.noteChecked(key, obj.version),
+    );
+    // Either end failing or cut short (a client gone) closes both, so the file handle is released at once, not by GC.
+    pipeline(obj.body, checked, () => {});
     return { state: "ok", artifact: { body: checked, size: obj.size, immutable: true, etag }, record };
   }
 
@@ -143,6 +159,13 @@ export class ArtifactStore {
     return created;
   }
 
+  private noteChecked(key: string, version: string): void {
+    this.checkedVersions.delete(key);
+    this.checkedVersions.set(key, version);
+    // A bound, oldest out first: forgetting one only costs hashing it again.
+    if (this.checkedVersions.size > MAX_CHECKED_VERSIONS) this.checkedVersions.delete(this.checkedVersions.keys().next().value!);
+  }
+
   /** An unverified file stays out of memory: it may yet be purged, and each hit queues it for verification. */
   private hold(key: string, body: Buffer, etag: string, record: ArtifactRecord): void {
     if (record.checksum !== "unverified") this.tier?.add(key, body, etag, record);
@@ -150,6 +173,7 @@ export class ArtifactStore {
 
   async remove(key: string): Promise<void> {
     this.tier?.delete(key);
+    this.checkedVersions.delete(key);
     await this.storage.delete(`${key}.meta`);
     await this.storage.delete(key);
   }
@@ -161,7 +185,7 @@ export function etagOf(record: ArtifactRecord): string {
 }
 
 /** Passes bytes on, keeping the last chunk back until the whole stream hashed to `sha256`; fails the stream otherwise. */
-function holdUntilHashMatches(sha256: string, onMismatch: () => void): Transform {
+function holdUntilHashMatches(sha256: string, onMismatch: () => void, onMatch: () => void): Transform {
   const hash = createHash("sha256");
   let held: Buffer | undefined;
   return new Transform({
@@ -177,6 +201,7 @@ function holdUntilHashMatches(sha256: string, onMismatch: () => void): Transform
         done(new Error("stored file does not match its recorded hash"));
         return;
       }
+      onMatch();
       done(null, held);
     },
   });

@@ -1,10 +1,13 @@
 import * as assert from "node:assert/strict";
-import { promises as fs } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { promises as fs, ReadStream } from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { ArtifactRecord, ArtifactStore, readAll, sha256Hex } from "../../proxy-app/src/artifact";
 import { MemoryTier } from "../../proxy-app/src/memory-tier";
 import { encodeCase } from "../../proxy-app/src/module-path";
+import { DiskStorage } from "../../proxy-app/src/storage/disk";
 import { MemoryStorage } from "../../proxy-app/src/storage/memory";
 import { Storage, StoredObject } from "../../proxy-app/src/storage/storage";
 import { ModproxyOverFixtures, startModproxyOverFixtures } from "../support/modproxy-under-test";
@@ -111,6 +114,34 @@ describe("memory tier", () => {
     await store.remove(modKey);
     assert.equal(tier.get(modKey), undefined);
     assert.equal((await store.get(modKey)).state, "missing");
+  });
+});
+
+describe("large stored files", () => {
+  let dir: string;
+  before(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), "modproxy-large-"))));
+  after(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it("are hashed on the first read of each stored version, and refused once rewritten wrong", async () => {
+    const storage = await new DiskStorage(dir).init();
+    const corrupt: string[] = [];
+    const store = new ArtifactStore(storage, (key) => corrupt.push(key), new MemoryTier(64 << 20));
+    const key = "example.com/m/@v/v1.0.0.zip";
+    const zip = randomBytes(3 << 20);
+    await store.put(key, Readable.from([zip]), recordOf(zip));
+    const first = await store.get(key);
+    assert.ok(first.state === "ok" && first.artifact.body instanceof Transform, "the first read streams through the hash check");
+    assert.deepEqual(await readAll(first.artifact.body, 4 << 20, key), zip);
+    // Checked whole once: this version now streams straight from the file.
+    const again = await store.get(key);
+    assert.ok(again.state === "ok" && again.artifact.body instanceof ReadStream);
+    again.artifact.body.destroy();
+    // Written again (a new version in storage), with other bytes: checked again, and refused.
+    await fs.writeFile(path.join(dir, key), randomBytes(3 << 20));
+    const rewritten = await store.get(key);
+    assert.ok(rewritten.state === "ok" && !Buffer.isBuffer(rewritten.artifact.body));
+    await assert.rejects(readAll(rewritten.artifact.body as Readable, 4 << 20, key));
+    assert.deepEqual(corrupt, [key]);
   });
 });
 
