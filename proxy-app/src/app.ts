@@ -4,7 +4,7 @@ import https from "node:https";
 import { AddressInfo } from "node:net";
 import { X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
-import { TokenAuthenticator } from "./auth";
+import { TokenAuthenticator, TokenFileError } from "./auth";
 import { AnswerCache } from "./answer-cache";
 import { ArtifactStore } from "./artifact";
 import { defaultOf, ProxyConfig, settingName } from "./config";
@@ -15,14 +15,14 @@ import { ProxyMetrics } from "./metrics";
 import { ModuleService } from "./module-service";
 import { ModulePatterns } from "./private-patterns";
 import { parseGoSumDb, SumdbRoute, SumdbService, SumdbSettings } from "./sumdb";
-import { NetrcFile } from "./netrc";
-import { Egress } from "./upstream/egress";
+import { NetrcFile, NetrcFileError } from "./netrc";
+import { Egress, EgressConfigError } from "./upstream/egress";
 import { HttpProxyOptions, HttpProxyUpstream } from "./upstream/http-proxy";
 import { Upstream } from "./upstream/upstream";
 import { createRequestHandler } from "./server";
 import { storageFromConfig } from "./storage/from-config";
 import { listsDirect, upstreamFromList } from "./upstream/chain";
-import { GoDirectUpstream } from "./upstream/go-direct";
+import { GoDirectSetupError, GoDirectUpstream } from "./upstream/go-direct";
 
 /** How the proxy is run beyond its configuration. */
 export interface StartOptions {
@@ -172,6 +172,17 @@ function noSumDbPatterns(config: ProxyConfig): string {
 }
 
 export class TlsFileError extends Error {}
+
+/** A failure to start that a message can explain (a bad file or setting): no stack trace, and no point in retrying. */
+export function isStartupError(err: unknown): err is Error {
+  return (
+    err instanceof TokenFileError ||
+    err instanceof TlsFileError ||
+    err instanceof GoDirectSetupError ||
+    err instanceof NetrcFileError ||
+    err instanceof EgressConfigError
+  );
+}
 
 /** The CA file's certificates, checked now so a bad file stops the start rather than failing every fetch. */
 async function readCaFile(file: string): Promise<string> {

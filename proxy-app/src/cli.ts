@@ -1,14 +1,9 @@
 #!/usr/bin/env node
 import cluster from "node:cluster";
 import { parseArgs } from "node:util";
-import { startProxy, TlsFileError } from "./app";
 import { defaultWorkers, runPrimary, WorkerLink } from "./cluster";
-import { TokenFileError } from "./auth";
 import { ConfigError, loadConfig, ProxyConfig, SETTINGS } from "./config";
-import { NetrcFileError } from "./netrc";
 import { UpstreamListError } from "./upstream/chain";
-import { EgressConfigError } from "./upstream/egress";
-import { GoDirectSetupError } from "./upstream/go-direct";
 
 const USAGE = `modproxy: a private Go module proxy
 
@@ -67,17 +62,13 @@ async function main(argv: string[]): Promise<number> {
     );
   if (workers > 1 && cluster.isPrimary) return runPrimary({ workers, log, onReady: banner });
   const link = cluster.isWorker ? new WorkerLink() : undefined;
+  // Loaded only where requests are served: the primary of a cluster stays a small process.
+  const { startProxy, isStartupError } = await import("./app");
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   try {
     proxy = await startProxy(config, log, { cluster: link });
   } catch (err) {
-    if (
-      err instanceof TokenFileError ||
-      err instanceof TlsFileError ||
-      err instanceof GoDirectSetupError ||
-      err instanceof NetrcFileError ||
-      err instanceof EgressConfigError
-    ) {
+    if (isStartupError(err)) {
       process.stderr.write(`modproxy: ${err.message}\n`);
       return 2;
     }
