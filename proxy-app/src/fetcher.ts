@@ -19,7 +19,8 @@ const MAX_INFO = 64 * 1024;
 export interface FetchedFile {
   /** The length, when known before the body has arrived. */
   size?: number;
-  etag?: string;
+  /** The validator of the content; for a zip, only once it has been checked whole. */
+  readonly etag?: string;
   /** This client's own copy of the body. Throws SpoolClosedError once the file is only in storage. */
   open(): Readable | Buffer;
   /** Settles when the file is stored or has failed; the fetch is shared until then. */
@@ -162,6 +163,7 @@ export class VerifyingFetcher implements Fetcher {
       release();
       throw err;
     }
+    let etag: string | undefined;
     const done = (async () => {
       try {
         await spool.fill(
@@ -201,11 +203,20 @@ export class VerifyingFetcher implements Fetcher {
         checksum,
         db,
       };
+      etag = etagOf(record);
       await this.publish(key, () => createReadStream(spool.file), record, replace, req);
       spool.release();
     })();
     done.catch((err: Error) => spool.fail(err));
-    return { size: res.size, open: () => spool.reader(), done };
+    return {
+      size: res.size,
+      // Known once the zip is checked whole: a caller that waits for `done` can send it.
+      get etag() {
+        return etag;
+      },
+      open: () => spool.reader(),
+      done,
+    };
   }
 
   /**
