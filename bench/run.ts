@@ -14,6 +14,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { S3_TEST_ENV, startS3Server } from "../test/support/s3-server";
 import { startStaticServer, StaticServer } from "../test/support/static-server";
 import { BenchModule, PREFIX, versionFiles, writeTree } from "./fixtures";
 import { buildGoproxy, buildModproxy, ensureTools, processTree, rssMiB, Server, startGoproxy, startModproxy, startNginx, watchRss } from "./servers";
@@ -53,7 +54,8 @@ interface Row {
   notes?: Record<string, string>;
 }
 
-const SERVERS = ["nginx", "goproxy", "modproxy"] as const;
+/** modproxy-s3 is modproxy with S3 storage (moto on loopback), measured on hot small files: what the memory tier serves. */
+const SERVERS = ["nginx", "goproxy", "modproxy", "modproxy-s3"] as const;
 
 interface WrkResult {
   rps: number;
@@ -136,8 +138,9 @@ async function measure(server: Server, upstream: StaticServer, work: string): Pr
   const idle = new Map(processTree(pid).map((p) => [p, rssMiB(p)]));
   const rss = watchRss(pid);
   const file = (m: string, kind: keyof ReturnType<typeof versionFiles>) => `${server.url}/${versionFiles(m)[kind]}`;
+  const hotOnly = server.name === "modproxy-s3";
   try {
-    if (server.name !== "nginx") {
+    if (server.name !== "nginx" && !hotOnly) {
       // Cold first, while nothing is cached: 200 clients at once for one zip.
       const asked = () => upstream.requests.filter((r) => r.path === `/${versionFiles(COLD).zip}`).length;
       const before = asked();
@@ -146,7 +149,7 @@ async function measure(server: Server, upstream: StaticServer, work: string): Pr
       rows.set("200 concurrent cold requests for one 1 MB zip", { value: (performance.now() - t) / 1000, note: `upstream fetches: ${asked() - before}` });
       rows.set(GO_MOD_DOWNLOAD, { value: await goModDownload(work, server.url) });
     }
-    for (const m of [SMALL, TEN, BIG]) for (const kind of ["info", "mod", "zip", "list", "latest"] as const) await get(file(m, kind));
+    for (const m of hotOnly ? [SMALL] : [SMALL, TEN, BIG]) for (const kind of ["info", "mod", "zip", "list", "latest"] as const) await get(file(m, kind));
     // Caches filled, and a second of load so the first row does not pay for JIT compilation.
     await wrk(file(SMALL, "info"), 64, 1);
     const scenarios: [string, string, number][] = [
@@ -159,14 +162,16 @@ async function measure(server: Server, upstream: StaticServer, work: string): Pr
       ["`list` at 64 connections", file(SMALL, "list"), 64],
       ["`@latest` at 64 connections", file(SMALL, "latest"), 64],
     ];
-    for (const [name, url, connections] of scenarios) {
+    for (const [name, url, connections] of hotOnly ? scenarios.slice(0, 4) : scenarios) {
       const r = await wrk(url, connections);
       rows.set(name, { value: r.rps, note: `p50 ${r.p50ms.toFixed(2)} ms${r.errors ? `, ${r.errors} errors` : ""}` });
       console.error(`${server.name.padEnd(9)} ${name.padEnd(32)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2)} ms`);
     }
-    const { secs, failed } = await manyDownloads(file(BIG, "zip"), 50);
-    rows.set("50 clients x 100 MB zip at once", { value: secs, note: failed ? `${failed} downloads cut short` : undefined });
-    console.error(`${server.name.padEnd(9)} 50 x 100 MB                        ${secs.toFixed(1)} s, ${failed} failed`);
+    if (!hotOnly) {
+      const { secs, failed } = await manyDownloads(file(BIG, "zip"), 50);
+      rows.set("50 clients x 100 MB zip at once", { value: secs, note: failed ? `${failed} downloads cut short` : undefined });
+      console.error(`${server.name.padEnd(9)} 50 x 100 MB                        ${secs.toFixed(1)} s, ${failed} failed`);
+    }
     return {
       rows,
       peakRssMiB: rss.peak(),
@@ -196,19 +201,22 @@ const RATE_ROWS = new Set(["req/s"]);
 function table(rows: Row[]): string {
   const fmt = (v: number | undefined, unit: Unit) =>
     v === undefined ? "–" : unit === "req/s" ? Math.round(v).toLocaleString("en-US") : v.toFixed(unit === "s" ? 2 : 0);
-  // How many times as fast (or, for memory, as lean) modproxy is: above 1 it leads.
-  const ratio = (r: Row, other: string) => {
-    const mine = r.values.modproxy;
-    const theirs = r.values[other];
+  // How many times as fast (or, for memory, as lean) `mine` is: above 1 it leads.
+  const ratio = (unit: Unit, mine: number | undefined, theirs: number | undefined) => {
     if (mine === undefined || theirs === undefined || mine === 0 || theirs === 0) return "–";
-    return `${(RATE_ROWS.has(r.unit) ? mine / theirs : theirs / mine).toFixed(2)}`;
+    return `${(RATE_ROWS.has(unit) ? mine / theirs : theirs / mine).toFixed(2)}`;
   };
   const lines = [
-    "| measurement | nginx | goproxy | modproxy | modproxy ÷ nginx | modproxy ÷ goproxy |",
-    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    "| measurement | nginx | goproxy | modproxy | modproxy ÷ nginx | modproxy ÷ goproxy | modproxy on S3 | S3 ÷ disk |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows.map((r) => {
       const cell = (s: string) => `${fmt(r.values[s], r.unit)}${r.notes?.[s] ? ` (${r.notes[s]})` : ""}`;
-      return `| ${r.name} (${r.unit}) | ${cell("nginx")} | ${cell("goproxy")} | ${cell("modproxy")} | ${ratio(r, "nginx")} | ${ratio(r, "goproxy")} |`;
+      const { nginx, goproxy, modproxy } = r.values;
+      const onS3 = r.values["modproxy-s3"];
+      return (
+        `| ${r.name} (${r.unit}) | ${cell("nginx")} | ${cell("goproxy")} | ${cell("modproxy")} | ${ratio(r.unit, modproxy, nginx)} | ` +
+        `${ratio(r.unit, modproxy, goproxy)} | ${cell("modproxy-s3")} | ${ratio(r.unit, onS3, modproxy)} |`
+      );
     }),
   ];
   return lines.join("\n");
@@ -225,6 +233,7 @@ async function main(): Promise<void> {
   console.error("writing the fixture modules");
   await writeTree(tree, MODULES);
   const upstream = await startStaticServer(tree);
+  const s3 = await startS3Server();
   const reports = new Map<string, ServerReport>();
   try {
     const direct = await goModDownload(work, upstream.url);
@@ -234,7 +243,14 @@ async function main(): Promise<void> {
           ? await startNginx(work, tree)
           : name === "goproxy"
             ? await startGoproxy(work, goproxyBin, upstream.url)
-            : await startModproxy(work, bundle, upstream.url, values["cpu-prof"] && `--cpu-prof --cpu-prof-dir=${path.resolve(values["cpu-prof"])}`);
+            : name === "modproxy"
+              ? await startModproxy(work, bundle, upstream.url, {
+                  nodeOptions: values["cpu-prof"] && `--cpu-prof --cpu-prof-dir=${path.resolve(values["cpu-prof"])}`,
+                })
+              : await startModproxy(work, bundle, upstream.url, {
+                  name,
+                  env: { ...S3_TEST_ENV, MODPROXY_STORAGE: "s3", MODPROXY_S3_BUCKET: await s3.createBucket(), MODPROXY_S3_ENDPOINT: s3.endpoint },
+                });
       try {
         reports.set(name, await measure(server, upstream, work));
       } finally {
@@ -272,6 +288,7 @@ async function main(): Promise<void> {
     );
     console.error(`wrote ${values.json}`);
   } finally {
+    await s3.stop();
     await upstream.close();
     await fs.rm(work, { recursive: true, force: true });
   }

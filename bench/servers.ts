@@ -169,7 +169,12 @@ export async function startGoproxy(work: string, bin: string, upstream: string):
   return started("goproxy", child, port, "/");
 }
 
-export async function startModproxy(work: string, bundle: string, upstream: string, nodeOptions?: string): Promise<Server> {
+export async function startModproxy(
+  work: string,
+  bundle: string,
+  upstream: string,
+  opts: { name?: string; env?: Record<string, string>; nodeOptions?: string } = {},
+): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, [bundle, "serve"], {
     env: {
@@ -180,11 +185,12 @@ export async function startModproxy(work: string, bundle: string, upstream: stri
       MODPROXY_SPOOL_DIR: path.join(work, "modproxy-spool"),
       MODPROXY_UPSTREAM: upstream,
       GONOSUMDB: "example.com/bench",
-      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+      ...opts.env,
+      ...(opts.nodeOptions ? { NODE_OPTIONS: opts.nodeOptions } : {}),
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  return started("modproxy", child, port, "/healthz");
+  return started(opts.name ?? "modproxy", child, port, "/healthz");
 }
 
 /** A process and its descendants, as the kernel lists them. */
