@@ -75,7 +75,16 @@ export class AccessRecorder {
 
   /** Notes that a version file was served; cheap, never throws. */
   record(req: VersionFileRequest): void {
-    const key = accessKey(req.encodedModule, req.encodedVersion);
+    this.stamp(accessKey(req.encodedModule, req.encodedVersion));
+  }
+
+  /** The same for a file answered by its storage key (from the memory tier); keys of other files are ignored. */
+  recordFile(storageKey: string): void {
+    const m = /^(.+)\/@v\/([^/]+)\.(info|mod|zip)$/.exec(storageKey);
+    if (m) this.stamp(accessKey(m[1], m[2]));
+  }
+
+  private stamp(key: string): void {
     const now = this.now();
     if (now - (this.written.get(key) ?? -Infinity) < this.resolutionMs) return;
     this.pending.set(key, now);

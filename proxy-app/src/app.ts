@@ -10,7 +10,9 @@ import { AccessRecorder } from "./access";
 import { AnswerCache } from "./answer-cache";
 import { ArtifactStore } from "./artifact";
 import { defaultOf, ProxyConfig, settingName } from "./config";
-import { VerifyingFetcher, withSingleFlight } from "./fetcher";
+import { VerifyingFetcher, withFlightLock, withSingleFlight } from "./fetcher";
+import { MemoryTier } from "./memory-tier";
+import type { WorkerLink } from "./cluster";
 import { ProxyMetrics } from "./metrics";
 import { ModuleService } from "./module-service";
 import { ModulePatterns } from "./private-patterns";
@@ -30,6 +32,8 @@ import { GoDirectUpstream } from "./upstream/go-direct";
 export interface StartOptions {
   /** Added to the go command's environment for version control fetches (e.g. GIT_CONFIG_* url rewrites). */
   directEnv?: Record<string, string>;
+  /** Set in a cluster worker: upstream fetches and /metrics are shared with the other workers through the primary. */
+  cluster?: WorkerLink;
 }
 
 /** MODPROXY_DIRECT_TIMEOUT's default, for callers that build a ProxyConfig themselves. */
@@ -50,6 +54,10 @@ export interface ProxyServices {
   sumdb: SumdbService;
   service: ModuleService;
   metrics: ProxyMetrics;
+  /** Small immutable files held in memory, checked once; absent when MODPROXY_MEMORY_CACHE is 0. */
+  tier?: MemoryTier;
+  /** Last access of each version, for retention (modproxy gc). */
+  access: AccessRecorder;
   /** Stops background work and lets go of upstream connections and the go command. */
   close(): Promise<void>;
 }
@@ -67,11 +75,18 @@ export async function buildProxyServices(config: ProxyConfig, log: (msg: string)
   const metrics = new ProxyMetrics();
   const upstream = upstreamFromList(config.upstream, { timeoutMs: config.upstreamTimeoutMs, metrics, direct, ...reach });
   const privateRoute = direct && { noProxy, upstream: direct };
-  const sumdb = new SumdbService(storage, sumdbSettings(config, upstream, reach, metrics), metrics, log);
-  const artifacts = new ArtifactStore(storage, (key) => {
-    metrics.verificationFailures.inc({ check: "stored" });
-    log(`stored ${key} does not match its recorded hash: fetching it again`);
-  });
+  const memoryCache = config.memoryCache ?? defaultOf("memoryCache");
+  const tier = memoryCache > 0 ? new MemoryTier(memoryCache) : undefined;
+  if (tier) metrics.watchTier(tier);
+  const sumdb = new SumdbService(storage, sumdbSettings(config, upstream, reach, metrics), metrics, log, tier);
+  const artifacts = new ArtifactStore(
+    storage,
+    (key) => {
+      metrics.verificationFailures.inc({ check: "stored" });
+      log(`stored ${key} does not match its recorded hash: fetching it again`);
+    },
+    tier,
+  );
   const mode = config.verify ?? defaultOf("verify");
   metrics.verifyMode.set({ mode }, 1);
   const verifying = await new VerifyingFetcher({
@@ -88,7 +103,8 @@ export async function buildProxyServices(config: ProxyConfig, log: (msg: string)
     metrics,
     log,
   }).init();
-  const fetcher = withSingleFlight(verifying);
+  // Across cluster workers a lock held in the primary keeps it one fetch per file; within a worker, single flight.
+  const fetcher = withSingleFlight(options.cluster ? withFlightLock(verifying, options.cluster, artifacts) : verifying);
   const answers = new AnswerCache({
     storage,
     ttlMs: config.listTtlMs ?? defaultOf("listTtlMs"),
@@ -113,6 +129,8 @@ export async function buildProxyServices(config: ProxyConfig, log: (msg: string)
     sumdb,
     service,
     metrics,
+    tier,
+    access,
     close: async () => {
       egress.close();
       verifying.close();
@@ -127,8 +145,10 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   const auth = config.authTokensFile === undefined ? undefined : await TokenAuthenticator.fromFile(config.authTokensFile);
   const tls = config.tlsCertFile && config.tlsKeyFile ? await readTlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
   const services = await buildProxyServices(config, log, options);
-  const { service, sumdb, storage, metrics } = services;
-  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth });
+  const { service, sumdb, storage, metrics, tier, access } = services;
+  options.cluster?.shareMetrics(metrics.registry);
+  const metricsText = options.cluster && (() => options.cluster!.metrics());
+  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth, tier, access, metricsText });
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   // Slow clients may take long over a large zip, but an idle keep-alive socket should not pin a worker.
   server.keepAliveTimeout = 5_000;

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { Readable, Transform } from "node:stream";
+import { pipeline, Readable, Transform } from "node:stream";
+import { MemoryTier } from "./memory-tier";
 import { Storage } from "./storage/storage";
 import { UpstreamError } from "./upstream/upstream";
 
@@ -73,6 +74,9 @@ export function sha256Hex(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+/** Large files remembered as checked; each entry is a key and a version, so this is a few MiB at most. */
+const MAX_CHECKED_VERSIONS = 10_000;
+
 /** Files up to this size are read whole and checked before a byte is sent; larger ones are checked as they stream. */
 const SMALL_FILE = 1024 * 1024;
 
@@ -85,12 +89,18 @@ export type StoredArtifact =
 /**
  * Version files in storage with the record of how each was checked. Reads
  * hold the bytes to the recorded hash, so a file altered in storage is
- * refused (as missing) instead of served.
+ * refused (as missing) instead of served. Each stored version is checked
+ * once per process: small files are then answered from the memory tier,
+ * large ones streamed unhashed until the backend shows them rewritten.
  */
 export class ArtifactStore {
+  /** Large files whose bytes hashed right when last read whole, by key: the stored version then read. */
+  private readonly checkedVersions = new Map<string, string>();
+
   constructor(
     readonly storage: Storage,
     private readonly onCorrupt: (key: string) => void = () => {},
+    readonly tier?: MemoryTier,
   ) {}
 
   async record(key: string): Promise<ArtifactRecord | undefined> {
@@ -105,10 +115,12 @@ export class ArtifactStore {
   }
 
   async get(key: string): Promise<StoredArtifact> {
+    const hot = this.tier?.get(key);
+    if (hot?.record) return { state: "ok", artifact: { body: hot.body, size: hot.body.length, immutable: true, etag: hot.etag }, record: hot.record };
     const [obj, record] = await Promise.all([this.storage.read(key), this.record(key)]);
     if (!obj) return { state: "missing" };
     if (!record) return { state: "unrecorded", artifact: { body: obj.body, size: obj.size, immutable: true } };
-    const etag = `"${record.h1 ?? record.sha256}"`;
+    const etag = etagOf(record);
     if (obj.size !== record.size) {
       obj.body.destroy();
       this.onCorrupt(key);
@@ -120,17 +132,30 @@ export class ArtifactStore {
         this.onCorrupt(key);
         return { state: "missing" };
       }
+      this.hold(key, body, etag, record);
       return { state: "ok", artifact: { body, size: body.length, immutable: true, etag }, record };
     }
-    const checked = obj.body.pipe(holdUntilHashMatches(record.sha256, () => this.onCorrupt(key)));
-    obj.body.on("error", (err) => checked.destroy(err));
+    // Checked once per stored version: hashing 100 MB for every client cost more CPU than sending it.
+    if (obj.version !== undefined && this.checkedVersions.get(key) === obj.version) {
+      return { state: "ok", artifact: { body: obj.body, size: obj.size, immutable: true, etag }, record };
+    }
+    const checked = holdUntilHashMatches(
+      record.sha256,
+      () => this.onCorrupt(key),
+      () => obj.version !== undefined && this.noteChecked(key, obj.version),
+    );
+    // Either end failing or cut short (a client gone) closes both, so the file handle is released at once, not by GC.
+    pipeline(obj.body, checked, () => {});
     return { state: "ok", artifact: { body: checked, size: obj.size, immutable: true, etag }, record };
   }
 
   /** Publishes a checked file and then its record; a file someone else published first is kept, with their record. */
   async put(key: string, body: Readable | Buffer, record: ArtifactRecord, opts: { overwrite?: boolean } = {}): Promise<boolean> {
     const { created } = await this.storage.write(key, body, opts);
-    if (created) await this.writeRecord(key, record);
+    if (created) {
+      await this.writeRecord(key, record);
+      if (Buffer.isBuffer(body)) this.hold(key, body, etagOf(record), record);
+    }
     return created;
   }
 
@@ -139,14 +164,33 @@ export class ArtifactStore {
     await this.storage.write(`${key}.meta`, Buffer.from(JSON.stringify(record) + "\n"), { overwrite: true });
   }
 
+  private noteChecked(key: string, version: string): void {
+    this.checkedVersions.delete(key);
+    this.checkedVersions.set(key, version);
+    // A bound, oldest out first: forgetting one only costs hashing it again.
+    if (this.checkedVersions.size > MAX_CHECKED_VERSIONS) this.checkedVersions.delete(this.checkedVersions.keys().next().value!);
+  }
+
+  /** An unverified file stays out of memory: it may yet be purged, and each hit queues it for verification. */
+  private hold(key: string, body: Buffer, etag: string, record: ArtifactRecord): void {
+    if (record.checksum !== "unverified") this.tier?.add(key, body, etag, record);
+  }
+
   async remove(key: string): Promise<void> {
+    this.tier?.delete(key);
+    this.checkedVersions.delete(key);
     await this.storage.delete(`${key}.meta`);
     await this.storage.delete(key);
   }
 }
 
+/** The recorded hash as a strong validator: the same on a miss, a hit, and on every replica. */
+export function etagOf(record: ArtifactRecord): string {
+  return `"${record.h1 ?? record.sha256}"`;
+}
+
 /** Passes bytes on, keeping the last chunk back until the whole stream hashed to `sha256`; fails the stream otherwise. */
-function holdUntilHashMatches(sha256: string, onMismatch: () => void): Transform {
+function holdUntilHashMatches(sha256: string, onMismatch: () => void, onMatch: () => void): Transform {
   const hash = createHash("sha256");
   let held: Buffer | undefined;
   return new Transform({
@@ -162,6 +206,7 @@ function holdUntilHashMatches(sha256: string, onMismatch: () => void): Transform
         done(new Error("stored file does not match its recorded hash"));
         return;
       }
+      onMatch();
       done(null, held);
     },
   });

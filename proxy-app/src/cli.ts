@@ -1,12 +1,15 @@
 #!/usr/bin/env node
+import cluster from "node:cluster";
 import { parseArgs } from "node:util";
 import { version as PACKAGE_VERSION } from "../../package.json";
 import { buildProxyServices, startProxy, TlsFileError } from "./app";
+import { defaultWorkers, runPrimary, WorkerLink } from "./cluster";
 import { auditStore, formatAuditSummary } from "./audit";
 import { TokenFileError } from "./auth";
 import { ConfigError, defaultOf, loadConfig, ProxyConfig, SETTINGS } from "./config";
 import { parseGoDuration } from "./duration";
-import { collectGarbage, formatSize, GcOptions, parseSize, PinList } from "./gc";
+import { collectGarbage, GcOptions, PinList } from "./gc";
+import { formatSize, parseSize } from "./size";
 import { GoFileError } from "./gofiles";
 import { NetrcFileError } from "./netrc";
 import { Progress } from "./progress";
@@ -132,26 +135,37 @@ function isStartupError(err: unknown): boolean {
 
 async function serve(config: ProxyConfig): Promise<number> {
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
-  const unusable = await storageProblem(config);
+  const workers = config.workers ?? defaultWorkers();
+  const link = cluster.isWorker ? new WorkerLink() : undefined;
+  // Checked once, before any worker starts: the workers share the storage.
+  const unusable = link ? undefined : await storageProblem(config);
   if (unusable !== undefined) {
     process.stderr.write(`modproxy: ${unusable}\n`);
     return 2;
   }
+  const banner = (url: string) =>
+    process.stdout.write(
+      `modproxy serving on ${url} (storage: ${describeStorage(config)}, upstream: ${config.upstream}` +
+        `${workers > 1 ? `, ${workers} workers` : ""})\nPoint the go command at it with:\n  export GOPROXY=${url}\n`,
+    );
+  if (workers > 1 && cluster.isPrimary) return runPrimary({ workers, log, onReady: banner });
   let proxy;
   try {
-    proxy = await startProxy(config, log);
+    proxy = await startProxy(config, log, { cluster: link });
   } catch (err) {
     const why = listenProblem(config, err);
     if (why === undefined) throw err;
     process.stderr.write(`modproxy: ${why}\n`);
     return 2;
   }
-  process.stdout.write(
-    `modproxy serving on ${proxy.url} (storage: ${describeStorage(config)}, upstream: ${config.upstream})\n` +
-      `Point the go command at it with:\n  export GOPROXY=${proxy.url}\n`,
-  );
+  if (link) link.ready(proxy.url);
+  else banner(proxy.url);
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      // A terminal's Ctrl-C reaches a worker twice: directly, and as SIGTERM from the primary.
+      if (stopping) return;
+      stopping = true;
       log(`${signal}: finishing requests in flight, then exiting`);
       proxy.close().then(resolve, resolve);
     };

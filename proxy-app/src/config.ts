@@ -5,6 +5,7 @@ import { parseGoSumDb } from "./sumdb";
 import { assertSafeKey } from "./storage/storage";
 import { goToolchainDefaultProxy } from "./go-toolchain";
 import { withoutUserinfo } from "./redact";
+import { parseSize } from "./size";
 import { describeUpstreamList, parseUpstreamList } from "./upstream/chain";
 
 export interface ProxyConfig {
@@ -51,6 +52,10 @@ export interface ProxyConfig {
   notFoundTtlMs?: number;
   /** Local directory where zips are spooled while they are checked; absent means beside the disk cache, or the system's temporary directory with S3. */
   spoolDir?: string;
+  /** Bytes of small immutable files each process holds in memory; absent means 64 MiB, 0 turns the tier off. */
+  memoryCache?: number;
+  /** Processes serving requests (`modproxy serve` only); absent means one per CPU the container may use. */
+  workers?: number;
 }
 
 export const VERIFY_MODES = ["require", "when-available"] as const;
@@ -222,6 +227,21 @@ export const SETTINGS: readonly Setting[] = [
     description: "local directory where a fetched zip waits while it is checked, before it is stored",
     defaultText: "<storage dir>/.spool on disk storage, the system's temporary directory with S3",
   },
+  {
+    key: "memoryCache",
+    env: "MODPROXY_MEMORY_CACHE",
+    flag: "--memory-cache",
+    description:
+      "memory each worker gives to small immutable files (.info, .mod, zips up to 1 MiB and a 16th of this, checksum-database tiles), least recently used out first, e.g. 64MiB, 512KiB; 0 turns it off",
+    default: "64MiB",
+  },
+  {
+    key: "workers",
+    env: "MODPROXY_WORKERS",
+    flag: "--workers",
+    description: "worker processes sharing the port, the storage and the upstream fetches; 1 serves from a single process",
+    defaultText: "the CPUs the container may use: the cgroup's cpu.max quota, else the CPUs the process may run on",
+  },
 ];
 
 export class ConfigError extends Error {}
@@ -288,6 +308,8 @@ const schema = z
     listTtlMs: z.string().transform(toMilliseconds),
     notFoundTtlMs: z.string().transform(toMilliseconds),
     spoolDir: z.string().min(1, "must not be empty").optional(),
+    memoryCache: z.string().transform(toBytes),
+    workers: z.string().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(1, "must be at least 1")).optional(),
     s3Endpoint: z
       .string()
       .refine((u) => URL.canParse(u) && ["http:", "https:"].includes(new URL(u).protocol), "must be an http:// or https:// URL")
@@ -345,6 +367,15 @@ function toMilliseconds(value: string, ctx: z.RefinementCtx): number {
     const ms = parseGoDuration(value);
     if (ms < 1) ctx.addIssue({ code: "custom", message: "must be at least 1ms" });
     return ms;
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    return z.NEVER;
+  }
+}
+
+function toBytes(value: string, ctx: z.RefinementCtx): number {
+  try {
+    return parseSize(value);
   } catch (err) {
     ctx.addIssue({ code: "custom", message: (err as Error).message });
     return z.NEVER;

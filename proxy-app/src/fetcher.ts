@@ -1,12 +1,12 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
-import { ArtifactRecord, ArtifactStore, BadUpstreamContentError, ChecksumStatus, readAll, sha256Hex, VerificationError } from "./artifact";
+import { ArtifactRecord, ArtifactStore, BadUpstreamContentError, ChecksumStatus, etagOf, readAll, sha256Hex, VerificationError } from "./artifact";
 import type { VerifyMode } from "./config";
 import type { ProxyMetrics } from "./metrics";
 import { ModulePatterns } from "./private-patterns";
 import { VersionFileRequest, versionFilePath } from "./protocol";
 import { SingleFlight, Slots } from "./single-flight";
-import { defaultSpoolDir, Spool, sweepSpool } from "./spool";
+import { defaultSpoolDir, Spool, SpoolClosedError, sweepSpool } from "./spool";
 import { Upstream, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "./upstream/upstream";
 import { checkModMatchesZip, checkModuleZip, goModHash, InvalidModuleContentError, MAX_GO_MOD, MAX_ZIP_FILE } from "./verify/module-zip";
 
@@ -17,7 +17,8 @@ export const MAX_INFO = 64 * 1024;
 export interface FetchedFile {
   /** The length, when known before the body has arrived. */
   size?: number;
-  etag?: string;
+  /** The validator of the content; for a zip, only once it has been checked whole. */
+  readonly etag?: string;
   /** This client's own copy of the body. Throws SpoolClosedError once the file is only in storage. */
   open(): Readable | Buffer;
   /** Settles when the file is stored or has failed; the fetch is shared until then. */
@@ -109,7 +110,7 @@ export class VerifyingFetcher implements Fetcher {
     const record = req.kind === "info" ? await this.info(req, key) : await this.mod(req, key);
     const body = record.body;
     await this.publish(key, body, record.record, replace, req);
-    return { size: body.length, etag: `"${record.record.h1 ?? record.record.sha256}"`, open: () => body, done: Promise.resolve(), record: record.record };
+    return { size: body.length, etag: etagOf(record.record), open: () => body, done: Promise.resolve(), record: record.record };
   }
 
   /** Clears what crashed processes left in the spool directory. */
@@ -225,7 +226,7 @@ export class VerifyingFetcher implements Fetcher {
         db,
       };
       await this.publish(key, () => createReadStream(spool.file), record, replace, req);
-      etag = `"${checked.hash}"`;
+      etag = etagOf(record);
       checkedRecord = record;
       spool.release();
     })();
@@ -420,5 +421,51 @@ export function withSingleFlight(inner: Fetcher): Fetcher {
         () => inner.fetch(req, opts),
         (f) => f.done,
       ),
+  };
+}
+
+/** A lock per file shared by the processes serving one storage (the cluster's workers). */
+export interface FlightLock {
+  /** Waits until no other process is fetching `key`; the returned function lets the next one in. */
+  acquire(key: string): Promise<() => void>;
+}
+
+/**
+ * Composes de-duplication across processes around a fetcher: one fetch per
+ * file among all holders of the lock. A process that waited finds the file
+ * stored by the one before it and serves that instead of fetching again.
+ */
+export function withFlightLock(inner: Fetcher, lock: FlightLock, artifacts: ArtifactStore): Fetcher {
+  return {
+    async fetch(req, opts) {
+      const key = versionFilePath(req.encodedModule, req.encodedVersion, req.kind);
+      const release = await lock.acquire(key);
+      let fetched: FetchedFile;
+      try {
+        const stored = await artifacts.get(key);
+        if (stored.state === "ok") {
+          release();
+          const { body, size, etag } = stored.artifact;
+          // A stream belongs to one reader; the caller reads storage again instead (see FetchedFile.open).
+          if (!Buffer.isBuffer(body)) body.destroy();
+          return {
+            size,
+            etag,
+            open: () => {
+              if (Buffer.isBuffer(body)) return body;
+              throw new SpoolClosedError();
+            },
+            done: Promise.resolve(),
+          };
+        }
+        if (stored.state === "unrecorded" && !Buffer.isBuffer(stored.artifact.body)) stored.artifact.body.destroy();
+        fetched = await inner.fetch(req, opts);
+      } catch (err) {
+        release();
+        throw err;
+      }
+      fetched.done.then(release, release);
+      return fetched;
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { MemoryTier } from "./memory-tier";
 
 /** The proxy's Prometheus metrics, in a registry of its own so several proxies can run in one process. */
 export class ProxyMetrics {
@@ -56,6 +57,7 @@ export class ProxyMetrics {
     name: "modproxy_verify_mode",
     help: "1 for the MODPROXY_VERIFY mode in force.",
     labelNames: ["mode"] as const,
+    aggregator: "max",
     registers: [this.registry],
   });
 
@@ -68,8 +70,10 @@ export class ProxyMetrics {
 
   readonly upstreamUp = new Gauge({
     name: "modproxy_upstream_up",
-    help: "1 while an upstream proxy is taken as reachable, 0 while requests skip it until a probe gets an answer.",
+    help: "1 while an upstream proxy is taken as reachable, 0 while requests skip it until a probe gets an answer (in any worker).",
     labelNames: ["upstream"] as const,
+    // Each worker judges on its own: 0 when any of them is skipping it.
+    aggregator: "min",
     registers: [this.registry],
   });
 
@@ -88,7 +92,28 @@ export class ProxyMetrics {
     registers: [this.registry],
   });
 
+  /** The memory tier whose size the gauges below report when collected, rather than on every change. */
+  private tier?: MemoryTier;
+
+  readonly tierBytes: Gauge = new Gauge({
+    name: "modproxy_memory_cache_bytes",
+    help: "Bytes of files held in the memory tier (MODPROXY_MEMORY_CACHE), summed over the workers.",
+    registers: [this.registry],
+    collect: () => this.tierBytes.set(this.tier?.bytes ?? 0),
+  });
+
+  readonly tierFiles: Gauge = new Gauge({
+    name: "modproxy_memory_cache_files",
+    help: "Files held in the memory tier, summed over the workers.",
+    registers: [this.registry],
+    collect: () => this.tierFiles.set(this.tier?.size ?? 0),
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "modproxy_" });
+  }
+
+  watchTier(tier: MemoryTier): void {
+    this.tier = tier;
   }
 }

@@ -1,8 +1,11 @@
 import http from "node:http";
 import { Readable } from "node:stream";
+import type { Counter, Histogram } from "prom-client";
 import { pipeline } from "node:stream/promises";
 import { statusForError } from "./http-errors";
 import { TokenAuthenticator } from "./auth";
+import type { AccessRecorder } from "./access";
+import { CONTENT_TYPES, HotFile, IMMUTABLE_CACHE, MemoryTier } from "./memory-tier";
 import { ProxyMetrics } from "./metrics";
 import { InvalidPathError } from "./module-path";
 import { Artifact } from "./artifact";
@@ -13,19 +16,10 @@ import { oneLine } from "./redact";
 import { Storage, StorageUnavailableError } from "./storage/storage";
 import { UpstreamError } from "./upstream/upstream";
 
-const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
 /** list and @latest move when a version is tagged; a minute keeps shared caches close. */
 const SHORT_CACHE = "public, max-age=60";
 /** A full or refusing disk or bucket is not fixed at once; clients and caches that honour it back off this long. */
 const STORAGE_RETRY_AFTER_SECONDS = 30;
-
-const CONTENT_TYPES = {
-  info: "application/json",
-  latest: "application/json",
-  mod: "text/plain; charset=utf-8",
-  zip: "application/zip",
-  list: "text/plain; charset=utf-8",
-} as const;
 
 export interface HandlerDeps {
   service: ModuleService;
@@ -35,12 +29,19 @@ export interface HandlerDeps {
   log: (msg: string) => void;
   /** When set, module requests need a token; health and metrics stay open for probes and scrapers. */
   auth?: TokenAuthenticator;
+  /** Checked immutable files answered straight from memory. */
+  tier?: MemoryTier;
+  /** Told of the version files the memory tier answers, which never reach the service (retention needs them). */
+  access?: AccessRecorder;
+  /** The /metrics text; by default this process's registry (a cluster worker asks for every worker's). */
+  metricsText?: () => Promise<string>;
 }
 
 /** The HTTP face of the proxy: GOPROXY protocol plus health and metrics endpoints. */
 export function createRequestHandler(deps: HandlerDeps): http.RequestListener {
+  const hits = new HitMetrics(deps.metrics);
   return (req, res) => {
-    handle(deps, req, res).catch((err: Error) => {
+    handle(deps, hits, req, res).catch((err: Error) => {
       deps.log(`internal error on ${req.method} ${req.url}: ${err.stack ?? err.message}`);
       if (!res.headersSent) sendText(res, 500, "internal error\n");
       else res.destroy(err);
@@ -48,13 +49,15 @@ export function createRequestHandler(deps: HandlerDeps): http.RequestListener {
   };
 }
 
-async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(deps: HandlerDeps, hits: HitMetrics, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("Allow", "GET, HEAD");
     sendText(res, 405, `method ${req.method} not allowed: the module proxy protocol is read-only\n`);
     return;
   }
-  const rawPath = (req.url ?? "/").split("?")[0];
+  const url = req.url ?? "/";
+  const query = url.indexOf("?");
+  const rawPath = query < 0 ? url : url.slice(0, query);
   switch (rawPath) {
     case "/healthz":
       sendText(res, 200, "ok\n");
@@ -70,7 +73,7 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
       return;
     case "/metrics":
       res.setHeader("Content-Type", deps.metrics.registry.contentType);
-      sendBody(req, res, 200, Buffer.from(await deps.metrics.registry.metrics()));
+      sendBody(req, res, 200, Buffer.from(await (deps.metricsText ?? (() => deps.metrics.registry.metrics()))()));
       return;
   }
 
@@ -81,6 +84,15 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
     return;
   }
   const started = process.hrtime.bigint();
+  // Storage keys are URL paths without the leading "/" and never hold a "%", so the raw path finds a held file as is.
+  const key = rawPath.slice(1);
+  const hot = deps.tier?.get(key);
+  if (hot) {
+    sendHot(req, res, hot);
+    deps.access?.recordFile(key);
+    hits.count(hot.kind, res.statusCode, started);
+    return;
+  }
   let kind = "other";
   try {
     let path: string;
@@ -134,6 +146,41 @@ async function handle(deps: HandlerDeps, req: http.IncomingMessage, res: http.Se
   } finally {
     deps.metrics.requests.inc({ kind, status: String(res.statusCode) });
     deps.metrics.duration.observe({ kind }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}
+
+/** The fast path: headers prepared when the file was taken into memory, the body sent as it is. */
+function sendHot(req: http.IncomingMessage, res: http.ServerResponse, hot: HotFile): void {
+  if (hot.etag !== undefined && etagMatches(req.headers["if-none-match"], hot.etag)) {
+    res.writeHead(304, ["ETag", hot.etag, "Cache-Control", IMMUTABLE_CACHE]).end();
+    return;
+  }
+  res.writeHead(200, hot.headers).end(req.method === "HEAD" ? undefined : hot.body);
+}
+
+/** The metrics of a memory hit, with their label sets resolved once per kind rather than on every request. */
+class HitMetrics {
+  private readonly byKind = new Map<
+    string,
+    { ok: Counter.Internal; notModified: Counter.Internal; hit: Counter.Internal; duration: Histogram.Internal<string> }
+  >();
+
+  constructor(private readonly metrics: ProxyMetrics) {}
+
+  count(kind: string, status: number, started: bigint): void {
+    let m = this.byKind.get(kind);
+    if (!m) {
+      m = {
+        ok: this.metrics.requests.labels({ kind, status: "200" }),
+        notModified: this.metrics.requests.labels({ kind, status: "304" }),
+        hit: this.metrics.cache.labels({ kind, result: "hit" }),
+        duration: this.metrics.duration.labels({ kind }),
+      };
+      this.byKind.set(kind, m);
+    }
+    (status === 304 ? m.notModified : m.ok).inc();
+    m.hit.inc();
+    m.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
 }
 

@@ -6,6 +6,7 @@ import { ModulePatterns } from "./private-patterns";
 import { withoutUserinfo } from "./redact";
 import { isCanonicalModuleVersion } from "./semver";
 import { SingleFlight } from "./single-flight";
+import { MemoryTier } from "./memory-tier";
 import { Storage } from "./storage/storage";
 import { LookupDisabledError, NotFoundError, Upstream, UpstreamError } from "./upstream/upstream";
 import {
@@ -172,6 +173,8 @@ export class SumdbService {
     private readonly settings: SumdbSettings,
     private readonly metrics: ProxyMetrics,
     private readonly log: (msg: string) => void = () => {},
+    /** Where checked tiles are held to be answered from memory. */
+    private readonly tier?: MemoryTier,
   ) {
     const { main } = settings;
     if (main.vkey !== undefined) this.dbs.set(main.name, new CheckedDb(main.name, parseVerifierKey(main.vkey)));
@@ -303,6 +306,7 @@ export class SumdbService {
     const local = await this.storedTile(db, tile);
     if (local) {
       this.metrics.cache.inc({ kind: "sumdb-tile", result: "hit" });
+      this.tier?.add(`sumdb/${db.name}/${file}`, local, undefined);
       return { body: local, size: local.length, immutable: true };
     }
     return this.tiles.run(`${db.name}/${file}`, async () => {
@@ -317,6 +321,7 @@ export class SumdbService {
       const tree = pinned.tree;
       await this.proven(db, tree, async (read) => [...(await verifyTile(tree, tile, data, read)), tile], file, new Map([[tilePath(tile), data]]));
       this.metrics.cache.inc({ kind: "sumdb-tile", result: "miss" });
+      this.tier?.add(`sumdb/${db.name}/${file}`, data, undefined);
       return { body: data, size: data.length, immutable: true };
     });
   }

@@ -44,7 +44,25 @@ describe("proxy configuration", () => {
       maxFetches: 64,
       listTtlMs: 60_000,
       notFoundTtlMs: 30_000,
+      memoryCache: 64 * 1024 * 1024,
     });
+  });
+
+  it("reads the memory budget as a size and the workers as a count", () => {
+    assert.equal(loadConfig({ MODPROXY_MEMORY_CACHE: "512KiB" }).memoryCache, 512 * 1024);
+    assert.equal(loadConfig({ MODPROXY_MEMORY_CACHE: "1GB" }).memoryCache, 1e9);
+    assert.equal(loadConfig({ MODPROXY_MEMORY_CACHE: "0" }).memoryCache, 0);
+    assert.equal(loadConfig({}, { memoryCache: "2 MiB" }).memoryCache, 2 * 1024 * 1024);
+    assert.equal(loadConfig({ MODPROXY_WORKERS: "4" }).workers, 4);
+    assert.equal(loadConfig({}).workers, undefined);
+    assert.throws(
+      () => loadConfig({ MODPROXY_MEMORY_CACHE: "lots", MODPROXY_WORKERS: "0" }),
+      (err: Error) =>
+        err instanceof ConfigError &&
+        /MODPROXY_MEMORY_CACHE \(--memory-cache\) = "lots": must be a size/.test(err.message) &&
+        /MODPROXY_WORKERS \(--workers\) = "0": must be at least 1/.test(err.message),
+    );
+    assert.throws(() => loadConfig({ MODPROXY_MEMORY_CACHE: "64constructor" }), ConfigError);
   });
 
   it("reads the S3 settings and ends a non-empty prefix with /", () => {

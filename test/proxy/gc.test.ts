@@ -1,6 +1,12 @@
 import * as assert from "node:assert/strict";
+import http from "node:http";
+import { AddressInfo } from "node:net";
+import { MemoryTier } from "../../proxy-app/src/memory-tier";
+import { ProxyMetrics } from "../../proxy-app/src/metrics";
+import { createRequestHandler, HandlerDeps } from "../../proxy-app/src/server";
 import { AccessRecorder, accessStamp } from "../../proxy-app/src/access";
-import { collectGarbage, GcOptions, parseSize, PinList } from "../../proxy-app/src/gc";
+import { collectGarbage, GcOptions, PinList } from "../../proxy-app/src/gc";
+import { parseSize } from "../../proxy-app/src/size";
 import { encodeCase } from "../../proxy-app/src/module-path";
 import { parseModuleRequest, VersionFileRequest } from "../../proxy-app/src/protocol";
 import { MemoryStorage } from "../../proxy-app/src/storage/memory";
@@ -127,6 +133,37 @@ describe("access recorder", () => {
     recorder.record(req("/example.com/a/@v/v1.0.0.zip"));
     await recorder.flush();
     assert.equal(writes, 3);
+  });
+
+  it("records files answered by their storage key, as the memory tier answers them, and only version files", async () => {
+    const storage = new MemoryStorage();
+    const recorder = new AccessRecorder(storage, { now: () => NOW });
+    recorder.recordFile("example.com/!b/@v/v1.2.0.mod");
+    recorder.recordFile("sumdb/sum.golang.org/tile/8/0/000");
+    recorder.recordFile("example.com/b/@v/list");
+    await recorder.close();
+    assert.deepEqual(await allKeys(storage), ["example.com/!b/@v/v1.2.0.access"]);
+  });
+
+  it("is told of a version file the memory tier answers, which never reaches the service", async () => {
+    const storage = new MemoryStorage();
+    const recorder = new AccessRecorder(storage, { now: () => NOW });
+    const tier = new MemoryTier(1 << 20);
+    tier.add("example.com/m/@v/v1.0.0.mod", Buffer.from("module example.com/m\n"), '"h1:x"');
+    const metrics = new ProxyMetrics();
+    // Only the memory tier and the recorder can be reached: anything else would fail the request.
+    const handler = createRequestHandler({ storage, metrics, log: () => {}, tier, access: recorder } as unknown as HandlerDeps);
+    const server = http.createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/example.com/m/@v/v1.0.0.mod`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "module example.com/m\n");
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    await recorder.close();
+    assert.deepEqual(await allKeys(storage), ["example.com/m/@v/v1.0.0.access"]);
   });
 
   it("flushes by itself after the period, and keeps stamps that failed to write for the next flush", async () => {

@@ -37,6 +37,14 @@ export interface DiskStorageOptions {
   minFreeBytes?: number;
 }
 
+/**
+ * Files larger than this are read in LARGE_READ chunks instead of 64 KiB: a
+ * quarter of the thread-pool round trips and event-loop hand-offs per byte,
+ * while 50 clients of a large zip still hold only a few MiB of buffers.
+ */
+const LARGE_FILE = 1024 * 1024;
+const LARGE_READ = 256 * 1024;
+
 /** Stores objects as files under one directory, which several processes may share. */
 export class DiskStorage implements Storage {
   readonly root: string;
@@ -101,7 +109,11 @@ export class DiskStorage implements Storage {
       return undefined;
     }
     // Stream from the handle already open: a concurrent overwrite or delete cannot mix two files.
-    return { ...infoOf(st), body: handle.createReadStream() };
+    return {
+      ...infoOf(st),
+      body: handle.createReadStream({ highWaterMark: st.size > LARGE_FILE ? LARGE_READ : undefined }),
+      version: `${st.dev}:${st.ino}:${st.mtimeMs}`,
+    };
   }
 
   /**

@@ -61,7 +61,7 @@ export class S3Storage implements Storage {
     try {
       const got = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
       // In Node the SDK's body is the HTTP response stream itself.
-      return { size: got.ContentLength ?? 0, body: got.Body as Readable };
+      return { size: got.ContentLength ?? 0, body: got.Body as Readable, version: got.ETag };
     } catch (err) {
       if (isAbsent(err)) return undefined;
       throw s3Failure(this.bucket, err);

@@ -6,6 +6,12 @@ export interface ObjectInfo {
 
 export interface StoredObject extends ObjectInfo {
   body: Readable;
+  /**
+   * What identifies these bytes in the backend, changing whenever the object
+   * is written again (disk: inode and modification time; S3: the ETag);
+   * absent where the backend has nothing such.
+   */
+  version?: string;
 }
 
 export interface WriteResult extends ObjectInfo {
