@@ -10,6 +10,18 @@ export function serviceTrustPolicy(service: string): string {
   });
 }
 
+/** The bucket policy statement refusing every request to the bucket and its objects that does not use TLS. */
+export function denyInsecureTransport(bucketArn: pulumi.Input<string>) {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
 export interface ServiceRole {
   /** The role, trusted by the service alone. */
   readonly role: aws.iam.Role;

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { denyInsecureTransport } from "./iam";
 
 export interface ModuleStorageArgs {
   /** Key prefix the proxy writes under; the role may only touch keys below it. Must end in "/". */
@@ -95,16 +96,7 @@ export class ModuleStorage extends pulumi.ComponentResource {
         bucket: bucket.id,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-          ],
+          Statement: [denyInsecureTransport(bucket.arn)],
         }),
       },
       parent,

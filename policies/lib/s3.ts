@@ -11,10 +11,11 @@ export function configurationsOf(bucket: PolicyResource, resources: readonly Pol
 }
 
 /**
- * Buckets AWS services deliver access logs into (load balancer access and connection logs, S3 server
- * access logs). AWS writes them with SSE-S3 only, and a log bucket logging its own access would log forever.
+ * The buckets other than those AWS services deliver access logs into (load balancer access and
+ * connection logs, S3 server access logs): AWS writes logs with SSE-S3 only, and a log bucket
+ * logging its own access would log forever, so rules on encryption and logging skip log buckets.
  */
-export function accessLogBuckets(resources: readonly PolicyResource[]): PolicyResource[] {
+export function bucketsExceptLogBuckets(resources: readonly PolicyResource[]): PolicyResource[] {
   const buckets = resources.filter(isOneOf(types.bucket));
   const sources: [PolicyResource, string][] = [
     ...resources.filter(isOneOf(types.loadBalancer)).flatMap((lb): [PolicyResource, string][] => [
@@ -26,5 +27,5 @@ export function accessLogBuckets(resources: readonly PolicyResource[]): PolicyRe
   ];
   // A bucket logging into itself is not a log bucket: s3-bucket-access-logging reports it.
   const logsItself = (source: PolicyResource, bucket: PolicyResource) => source === bucket || refersTo(source, "bucket", bucket, ["bucket"]);
-  return buckets.filter((bucket) => sources.some(([source, path]) => !logsItself(source, bucket) && refersTo(source, path, bucket, ["bucket"])));
+  return buckets.filter((bucket) => !sources.some(([source, path]) => !logsItself(source, bucket) && refersTo(source, path, bucket, ["bucket"])));
 }

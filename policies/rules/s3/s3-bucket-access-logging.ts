@@ -1,7 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { refersTo } from "../../lib/references";
-import { accessLogBuckets, configurationsOf } from "../../lib/s3";
-import { isOneOf, types } from "../../lib/resource-types";
+import { bucketsExceptLogBuckets, configurationsOf } from "../../lib/s3";
+import { types } from "../../lib/resource-types";
 import { checkEach } from "../../lib/unknowns";
 import { recordAt } from "../../lib/values";
 
@@ -11,11 +11,7 @@ export const s3BucketAccessLogging: StackValidationPolicy = {
     "Every S3 bucket logs its requests (server access logging) to another bucket, so reads and writes of cached modules can be traced; buckets that receive access logs are exempt, since logging them would log the logging.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
-    const logBuckets = accessLogBuckets(args.resources);
-    checkEach(args.resources.filter(isOneOf(types.bucket)), (bucket) => {
-      if (logBuckets.includes(bucket)) {
-        return;
-      }
+    checkEach(bucketsExceptLogBuckets(args.resources), (bucket) => {
       const standalone = configurationsOf(bucket, args.resources, types.bucketLogging);
       if (standalone.length === 0 && recordAt(bucket.props.logging).targetBucket === undefined) {
         reportViolation(`Bucket "${bucket.name}" has no server access logging.`, bucket.urn);

@@ -1,6 +1,6 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { accessLogBuckets, configurationsOf } from "../../lib/s3";
-import { isOneOf, types } from "../../lib/resource-types";
+import { bucketsExceptLogBuckets, configurationsOf } from "../../lib/s3";
+import { types } from "../../lib/resource-types";
 import { checkEach } from "../../lib/unknowns";
 import { arrayAt, recordAt, stringAt } from "../../lib/values";
 
@@ -24,11 +24,7 @@ export const s3BucketKmsEncryption: StackValidationPolicy = {
     "Every S3 bucket encrypts by default with a customer-managed KMS key (sseAlgorithm aws:kms or aws:kms:dsse with kmsMasterKeyId), whose use and rotation the stack controls; buckets receiving load balancer or S3 access logs are exempt, as AWS delivers those with SSE-S3 only.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
-    const logBuckets = accessLogBuckets(args.resources);
-    checkEach(args.resources.filter(isOneOf(types.bucket)), (bucket) => {
-      if (logBuckets.includes(bucket)) {
-        return;
-      }
+    checkEach(bucketsExceptLogBuckets(args.resources), (bucket) => {
       const rules = defaultEncryptionOf(bucket, args.resources);
       if (rules.length === 0) {
         reportViolation(
