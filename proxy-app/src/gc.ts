@@ -193,4 +193,3 @@ export class PinList {
     return pin === "all" || (pin !== undefined && pin.has(version));
   }
 }
-

@@ -14,6 +14,8 @@ import { LookupDisabledError, NotFoundError, Upstream, UpstreamError } from "./u
 /** Caps on the moving answers read into memory. */
 const MAX_LIST = 16 * 1024 * 1024;
 const MAX_INFO = 64 * 1024;
+/** How long after an upstream's last answer its slowness is taken for load rather than an outage. */
+const ANSWERING_WINDOW_MS = 60_000;
 /** Zips up to this size are checked whole before the response starts; larger ones stream while they are checked. */
 const CHECK_BEFORE_ANSWER = 8 * 1024 * 1024;
 
@@ -42,6 +44,8 @@ export interface ModuleServiceOptions {
  */
 export class ModuleService {
   private readonly log: (msg: string) => void;
+  /** When an upstream last answered; a slow answer soon after is load, not an outage. */
+  private answeredAt = -Infinity;
 
   constructor(private readonly o: ModuleServiceOptions) {
     this.log = o.log ?? (() => {});
@@ -70,9 +74,11 @@ export class ModuleService {
       return stored.artifact;
     }
     const fetching = this.fetchFile(req, key, stored, storageDown);
-    if (req.kind !== "info" || stored.state !== "missing" || !(await this.holdsVersion(req))) return fetching;
-    // The .info of a version held and checked: a slow or dead upstream costs the client no more than the grace
-    // period, after which the version alone answers (the protocol makes Time optional); the fetch goes on.
+    const answering = Date.now() - this.answeredAt < ANSWERING_WINDOW_MS;
+    if (req.kind !== "info" || stored.state !== "missing" || answering || !(await this.holdsVersion(req))) return fetching;
+    // The .info of a version held and checked while no upstream has answered of late: one that may be dead costs
+    // the client no more than the grace period, after which the version alone answers (the protocol makes Time
+    // optional); the fetch goes on. An upstream that answers is only slow, and is waited for.
     fetching.catch(() => {});
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), STALE_GRACE_MS)));
@@ -86,7 +92,11 @@ export class ModuleService {
   /** The file from the fetcher (checked and stored), or what may stand in for it when the upstream cannot give it. */
   private async fetchFile(req: VersionFileRequest, key: string, stored: StoredArtifact, storageDown: StorageUnavailableError | undefined): Promise<Artifact> {
     try {
-      const fetched = await this.o.fetcher.fetch(req, { replace: stored.state === "unrecorded" });
+      const fetched = await this.o.fetcher.fetch(req, { replace: stored.state === "unrecorded" }).catch((err: unknown) => {
+        if (err instanceof NotFoundError) this.answered();
+        throw err;
+      });
+      this.answered();
       let body: Readable | Buffer;
       try {
         body = fetched.open();
@@ -215,8 +225,17 @@ export class ModuleService {
 
   private async fetchSmall(req: ModuleRequest, path: string, limit: number): Promise<Buffer> {
     const upstream = this.o.privateRoute?.noProxy.matches(req.module) ? this.o.privateRoute.upstream : this.o.upstream;
-    const res = await upstream.fetch(path);
+    const res = await upstream.fetch(path).catch((err: unknown) => {
+      if (err instanceof NotFoundError) this.answered();
+      throw err;
+    });
+    this.answered();
     return readAll(res.body, limit, `the upstream's ${path}`);
+  }
+
+  /** An upstream answered (a file, or that it has none): it is alive. */
+  private answered(): void {
+    this.answeredAt = Date.now();
   }
 }
 

@@ -277,6 +277,25 @@ describe("ModuleService over memory storage", function () {
     assert.deepEqual(await storedKeys(h.storage), [`${V}.mod`, `${V}.mod.meta`]);
   });
 
+  it("answers a held version's .info with its version alone once an upstream silent of late is slow, and waits for one that answers", async function () {
+    const info = Buffer.from(`{"Version":"${V}","Time":"2024-01-01T00:00:00Z"}\n`);
+    const h = await harness({ info });
+    await h.service.versionFile(req(`${V}.mod`));
+    // The upstream just answered the .mod: a slow .info is load, and the client gets the real one.
+    let open!: () => void;
+    h.upstream.gate = new Promise((r) => (open = r));
+    setTimeout(() => open(), 1500);
+    assert.ok((await bytes(await h.service.versionFile(req(`${V}.info`)))).equals(info));
+
+    // Restarted on the same storage, nothing has answered yet: a hanging upstream costs the grace period, no more.
+    await h.storage.delete(`${MOD}/@v/${V}.info`);
+    const restarted = await harness({ storage: h.storage, info });
+    restarted.upstream.gate = new Promise(() => {});
+    const started = Date.now();
+    assert.deepEqual(JSON.parse((await bytes(await restarted.service.versionFile(req(`${V}.info`)))).toString()), { Version: V });
+    assert.ok(Date.now() - started < 10_000);
+  });
+
   it("remembers a 404 briefly, so repeated probes are answered without the upstream", async function () {
     const h = await harness();
     const missing = parseModuleRequest("/example.com/nope/@v/list")!;
