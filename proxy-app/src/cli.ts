@@ -240,7 +240,8 @@ const LISTEN_ERRORS: Record<string, string> = {
 /** One line naming the address and its settings, when err is a failure to listen. */
 function listenProblem(config: ProxyConfig, err: unknown): string | undefined {
   const { code, syscall } = err as NodeJS.ErrnoException;
-  if ((syscall !== "listen" && syscall !== "getaddrinfo") || code === undefined) return undefined;
+  // A cluster worker's listen fails in the primary's bind, and comes back with that syscall.
+  if (!["listen", "bind", "getaddrinfo"].includes(syscall ?? "") || code === undefined) return undefined;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   return `cannot listen on ${host}:${config.port} (${envName("host")}, ${envName("port")}): ${LISTEN_ERRORS[code] ?? code}`;
 }

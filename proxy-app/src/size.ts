@@ -17,7 +17,7 @@ const SIZE_UNITS: Record<string, number> = {
 export function parseSize(value: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
   const unit = m && Object.hasOwn(SIZE_UNITS, m[2].toLowerCase()) ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new Error(`"${value}" is not a size (must be a size such as 64MiB, 50GB or a number of bytes)`);
+  if (!m || unit === undefined) throw new Error(`must be a size such as 64MiB, 50GB or a number of bytes ("${value}" is not a size)`);
   return Math.floor(Number(m[1]) * unit);
 }
 
