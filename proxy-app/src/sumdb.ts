@@ -378,7 +378,7 @@ export class SumdbService {
       if (candidate.tree.n === current.tree.n && !candidate.tree.hash.equals(current.tree.hash)) {
         throw this.refused(db, "latest", new SumdbVerifyError(`two different trees of size ${current.tree.n}: the database forked`));
       }
-      await this.proven(db, current.tree, (read) => proveConsistency(candidate.tree, current.tree, read), "latest");
+      await this.proven(db, current.tree, (read) => proveConsistency(candidate.tree, current.tree, read), "tile");
       return current;
     }
     const next = candidate.tree;
@@ -393,7 +393,7 @@ export class SumdbService {
         }
         return used;
       },
-      "latest",
+      "tile",
     );
     await this.storage.write(`sumdb/${db.name}/latest`, candidate.signed, { overwrite: true });
     db.pinned = candidate;
@@ -459,7 +459,8 @@ export class SumdbService {
   private refused(db: CheckedDb, what: string, err: unknown): Error {
     if (!(err instanceof SumdbVerifyError)) return err as Error;
     this.metrics.verificationFailures.inc({ check: "sumdb" });
-    return new VerificationError("sumdb", `the checksum database ${db.name} sent a ${what.split("/")[0]} that does not verify: ${err.message}`);
+    const answer = { lookup: "a lookup", tile: "a tile", latest: "a tree head" }[what.split(/[/ ]/)[0]] ?? "an answer";
+    return new VerificationError("sumdb", `the checksum database ${db.name} sent ${answer} that does not verify: ${err.message}`);
   }
 }
 
