@@ -3,10 +3,13 @@ import { createWriteStream, promises as fs } from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { ZipFile } from "yazl";
+import { goModHash, zipHash } from "../test/support/dirhash";
+import type { SumdbRecord } from "../test/support/sumdb";
 
 // The GOPROXY tree every server in the benchmark serves or fetches from:
-// real module zips (the proxy checks them), padded with incompressible bytes
-// so sizes are what they say on the wire.
+// real module zips (the proxy checks them, and holds their hashes to a test
+// checksum database), padded with incompressible bytes so sizes are what
+// they say on the wire.
 
 export const VERSION = "v1.0.0";
 export const PREFIX = "example.com/bench";
@@ -23,7 +26,9 @@ export function versionFiles(module: string): { info: string; mod: string; zip: 
   return { info: `${v}.info`, mod: `${v}.mod`, zip: `${v}.zip`, list: `${module}/@v/list`, latest: `${module}/@latest` };
 }
 
-export async function writeTree(root: string, modules: BenchModule[]): Promise<void> {
+/** Writes the tree; returns every version's checksum-database record, for a test database to vouch for. */
+export async function writeTree(root: string, modules: BenchModule[]): Promise<SumdbRecord[]> {
+  const records: SumdbRecord[] = [];
   for (const m of modules) {
     const files = versionFiles(m.path);
     await fs.mkdir(path.join(root, m.path, "@v"), { recursive: true });
@@ -33,13 +38,21 @@ export async function writeTree(root: string, modules: BenchModule[]): Promise<v
     await fs.writeFile(path.join(root, files.latest), info);
     await fs.writeFile(path.join(root, files.list), `${VERSION}\n`);
     await fs.writeFile(path.join(root, files.mod), goMod);
+    const contents = new Map([
+      ["go.mod", Buffer.from(goMod)],
+      ["doc.go", Buffer.from(`package ${path.posix.basename(m.path)}\n`)],
+    ]);
+    if (m.padding > 0) contents.set("testdata/blob.bin", randomBytes(m.padding));
     const zip = new ZipFile();
-    const prefix = `${m.path}@${VERSION}/`;
-    zip.addBuffer(Buffer.from(goMod), `${prefix}go.mod`);
-    zip.addBuffer(Buffer.from(`package ${path.posix.basename(m.path)}\n`), `${prefix}doc.go`);
     // Stored, not deflated: random bytes would not shrink, and deflating them would only cost the setup time.
-    if (m.padding > 0) zip.addBuffer(randomBytes(m.padding), `${prefix}testdata/blob.bin`, { compress: false });
+    for (const [name, data] of contents) zip.addBuffer(data, `${m.path}@${VERSION}/${name}`, { compress: name !== "testdata/blob.bin" });
     zip.end();
     await pipeline(zip.outputStream, createWriteStream(path.join(root, files.zip)));
+    records.push({
+      module: m.path,
+      version: VERSION,
+      goSumLines: [`${m.path} ${VERSION} ${zipHash(m.path, VERSION, contents)}`, `${m.path} ${VERSION}/go.mod ${goModHash(Buffer.from(goMod))}`],
+    });
   }
+  return records;
 }

@@ -16,6 +16,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { S3_TEST_ENV, startS3Server } from "../test/support/s3-server";
 import { startStaticServer, StaticServer } from "../test/support/static-server";
+import { startTestSumdb } from "../test/support/sumdb";
 import { BenchModule, PREFIX, versionFiles, writeTree } from "./fixtures";
 import { buildGoproxy, buildModproxy, ensureTools, processTree, rssMiB, Server, startGoproxy, startModproxy, startNginx, watchRss } from "./servers";
 
@@ -42,7 +43,7 @@ const MODULES: BenchModule[] = [
   ...GRAPH.map((p) => ({ path: p, padding: 0 })),
 ];
 
-const GO_MOD_DOWNLOAD = "cold `go mod download`, 50 modules";
+const GO_MOD_DOWNLOAD = "cold `go mod download`, 50 modules (modproxy holds each to a checksum database)";
 
 type Unit = "req/s" | "s" | "MiB";
 interface Row {
@@ -231,8 +232,9 @@ async function main(): Promise<void> {
   await fs.chmod(work, 0o755);
   const tree = path.join(work, "tree");
   console.error("writing the fixture modules");
-  await writeTree(tree, MODULES);
-  const upstream = await startStaticServer(tree);
+  // modproxy verifies every module against this database, reached through the upstream as the public one is.
+  const sumdb = await startTestSumdb(await writeTree(tree, MODULES));
+  const upstream = await startStaticServer(tree, sumdb);
   const s3 = await startS3Server();
   const reports = new Map<string, ServerReport>();
   try {
@@ -245,11 +247,18 @@ async function main(): Promise<void> {
             ? await startGoproxy(work, goproxyBin, upstream.url)
             : name === "modproxy"
               ? await startModproxy(work, bundle, upstream.url, {
-                  nodeOptions: values["cpu-prof"] && `--cpu-prof --cpu-prof-dir=${path.resolve(values["cpu-prof"])}`,
+                  env: { GOSUMDB: sumdb.vkey },
+                  nodeArgs: values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values["cpu-prof"])}`] : [],
                 })
               : await startModproxy(work, bundle, upstream.url, {
                   name,
-                  env: { ...S3_TEST_ENV, MODPROXY_STORAGE: "s3", MODPROXY_S3_BUCKET: await s3.createBucket(), MODPROXY_S3_ENDPOINT: s3.endpoint },
+                  env: {
+                    ...S3_TEST_ENV,
+                    GOSUMDB: sumdb.vkey,
+                    MODPROXY_STORAGE: "s3",
+                    MODPROXY_S3_BUCKET: await s3.createBucket(),
+                    MODPROXY_S3_ENDPOINT: s3.endpoint,
+                  },
                 });
       try {
         reports.set(name, await measure(server, upstream, work));
@@ -290,6 +299,7 @@ async function main(): Promise<void> {
   } finally {
     await s3.stop();
     await upstream.close();
+    await sumdb.close();
     await fs.rm(work, { recursive: true, force: true });
   }
 }

@@ -173,10 +173,11 @@ export async function startModproxy(
   work: string,
   bundle: string,
   upstream: string,
-  opts: { name?: string; env?: Record<string, string>; nodeOptions?: string } = {},
+  opts: { name?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [bundle, "serve"], {
+  // Node refuses --cpu-prof in NODE_OPTIONS; given on the command line, cluster workers inherit it.
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), bundle, "serve"], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -184,9 +185,7 @@ export async function startModproxy(
       MODPROXY_STORAGE_DIR: path.join(work, "modproxy"),
       MODPROXY_SPOOL_DIR: path.join(work, "modproxy-spool"),
       MODPROXY_UPSTREAM: upstream,
-      GONOSUMDB: "example.com/bench",
       ...opts.env,
-      ...(opts.nodeOptions ? { NODE_OPTIONS: opts.nodeOptions } : {}),
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
