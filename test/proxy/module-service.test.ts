@@ -83,6 +83,7 @@ async function harness(
     mod?: Buffer;
     info?: Buffer;
     deadlineMs?: number;
+    maxFetches?: number;
     onServed?: (r: VersionFileRequest) => void;
   } = {},
 ): Promise<Harness> {
@@ -105,7 +106,7 @@ async function harness(
     upstream,
     sums,
     mode: opts.mode ?? "require",
-    limits: { deadlineMs: opts.deadlineMs ?? 10_000, maxFetches: 8 },
+    limits: { deadlineMs: opts.deadlineMs ?? 10_000, maxFetches: opts.maxFetches ?? 8 },
     metrics,
     log: () => {},
   });
@@ -257,6 +258,21 @@ describe("ModuleService over memory storage", function () {
       const body = await bytes(await h.service.versionFile(req(file)));
       assert.ok(body.equals(h.upstream.files.get(`${MOD}/@v/${file}`) as Buffer), file);
     }
+  });
+
+  it("has no more upstream fetches under way than MODPROXY_MAX_FETCHES, and lets the rest follow", async function () {
+    const h = await harness({ maxFetches: 2 });
+    const versions = Array.from({ length: 10 }, (_, i) => `v1.0.${i + 1}`);
+    for (const v of versions) h.upstream.files.set(`${MOD}/@v/${v}.info`, Buffer.from(`{"Version":"${v}"}\n`));
+    let open!: () => void;
+    h.upstream.gate = new Promise((r) => (open = r));
+    const pending = versions.map((v) => h.service.versionFile(req(`${v}.info`)).then(bytes));
+    await new Promise((r) => setTimeout(r, 50));
+    const asked = () => versions.reduce((n, v) => n + h.upstream.count(`${MOD}/@v/${v}.info`), 0);
+    assert.equal(asked(), 2, "two fetches under way, eight waiting their turn");
+    open();
+    await Promise.all(pending);
+    assert.equal(asked(), 10);
   });
 
   it("ends a fetch that runs past the deadline", async function () {
