@@ -54,7 +54,7 @@ export interface ProxyServiceArgs {
   readonly s3Cidrs: pulumi.Input<string[]>;
   /** Ranges the proxy may reach on 443 for upstreams and VCS hosts. @default ["0.0.0.0/0"] */
   readonly egressCidrs?: readonly string[];
-  /** @default { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } } */
+  /** @default { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } } */
   readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
 }
 
@@ -215,7 +215,9 @@ export class ProxyService extends pulumi.ComponentResource {
                   envFrom: [{ configMapRef: { name: settings.metadata.name } }],
                   livenessProbe: { httpGet: { path: "/healthz", port: "http", scheme }, periodSeconds: 10, failureThreshold: 3 },
                   readinessProbe: { httpGet: { path: "/readyz", port: "http", scheme }, periodSeconds: 5, failureThreshold: 2 },
-                  resources: args.resources ?? { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+                  // A worker per CPU plus the primary: about 80 MiB each idle, 460 MiB all told at the bench's peak,
+                  // plus up to MODPROXY_MEMORY_CACHE per worker; 512Mi got them OOM-killed under load.
+                  resources: args.resources ?? { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
                   securityContext: {
                     runAsNonRoot: true,
                     allowPrivilegeEscalation: false,
