@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { startProxy, TlsFileError } from "./app";
 import { TokenFileError } from "./auth";
 import { ConfigError, loadConfig, ProxyConfig, SETTINGS } from "./config";
+import { goToolchainDefaultProxy } from "./go-toolchain";
 import { NetrcFileError } from "./netrc";
 import { UpstreamListError } from "./upstream/chain";
 import { EgressConfigError } from "./upstream/egress";
@@ -48,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
 
   let config: ProxyConfig;
   try {
-    config = loadConfig(process.env, flags);
+    config = loadConfig(process.env, flags, { defaultUpstream: goToolchainDefaultProxy });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UpstreamListError) {
       process.stderr.write(`modproxy: ${err.message}\n`);
