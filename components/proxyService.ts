@@ -2,28 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { containsCidr } from "./cidr";
-
-/** The settings the proxy reads from its environment (see the proxy's runtime contract). */
-export interface ProxySettings {
-  /** GOPROXY-syntax list of upstreams. */
-  readonly upstream: string;
-  /** Go duration. */
-  readonly upstreamTimeout: string;
-  /** The module cache bucket. */
-  readonly bucketName: pulumi.Input<string>;
-  /** Key prefix of the cache in the bucket, ending in "/". */
-  readonly s3Prefix: string;
-  /** Region of the bucket and of STS. */
-  readonly region: string;
-  /** GOPRIVATE patterns: fetched from version control, never checked against the checksum database; "" for none. */
-  readonly goPrivate: string;
-  /** GONOPROXY. @default unset (Go uses GOPRIVATE) */
-  readonly goNoProxy?: string;
-  /** GONOSUMDB. @default unset (Go uses GOPRIVATE) */
-  readonly goNoSumDb?: string;
-  /** GOSUMDB. @default unset (Go's own checksum database) */
-  readonly goSumDb?: string;
-}
+import { CONTAINER_PORT, ProxySettings, proxyEnvironment, SPOOL_DIR, TOKENS_DIR, VCS_DIR } from "./proxyEnvironment";
 
 export interface ProxyServiceArgs {
   /** Namespace the component creates (restricted pod security) and puts everything in. */
@@ -39,7 +18,7 @@ export interface ProxyServiceArgs {
   /** IRSA role the service account assumes. */
   readonly roleArn: pulumi.Input<string>;
   /** What the proxy runs with, handed to it as environment through a ConfigMap. */
-  readonly settings: ProxySettings;
+  readonly settings: ProxySettings<pulumi.Input<string>>;
   /** .netrc for private VCS hosts; stored in a Secret. @default none */
   readonly vcsCredentials?: pulumi.Input<string>;
   /** The NodePort the load balancer targets. */
@@ -56,9 +35,6 @@ export interface ProxyServiceArgs {
   readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
 }
 
-export const CONTAINER_PORT = 3000;
-const TOKENS_DIR = "/etc/modproxy/tokens";
-const VCS_DIR = "/etc/modproxy/vcs";
 // The instance metadata service; pods use IRSA, never the node's role.
 const METADATA_RANGE = "169.254.0.0/16";
 
@@ -137,26 +113,9 @@ export class ProxyService extends pulumi.ComponentResource {
             childOpts,
           );
 
-    const s = args.settings;
-    const optionalSettings: Record<string, string | undefined> = { GONOPROXY: s.goNoProxy, GONOSUMDB: s.goNoSumDb, GOSUMDB: s.goSumDb };
     const settings = new k8s.core.v1.ConfigMap(
       `${name}-settings`,
-      {
-        metadata: autonamed,
-        data: {
-          PORT: String(CONTAINER_PORT),
-          MODPROXY_UPSTREAM: s.upstream,
-          MODPROXY_UPSTREAM_TIMEOUT: s.upstreamTimeout,
-          MODPROXY_STORAGE: "s3",
-          MODPROXY_S3_BUCKET: s.bucketName,
-          MODPROXY_S3_PREFIX: s.s3Prefix,
-          AWS_REGION: s.region,
-          GOPRIVATE: s.goPrivate,
-          MODPROXY_AUTH_TOKENS_FILE: `${TOKENS_DIR}/tokens`,
-          ...(vcsSecret ? { MODPROXY_VCS_CREDENTIALS_FILE: `${VCS_DIR}/netrc` } : {}),
-          ...Object.fromEntries(Object.entries(optionalSettings).filter((entry): entry is [string, string] => entry[1] !== undefined)),
-        },
-      },
+      { metadata: autonamed, data: proxyEnvironment(args.settings, { vcsCredentials: vcsSecret !== undefined }) },
       childOpts,
     );
 
@@ -208,6 +167,7 @@ export class ProxyService extends pulumi.ComponentResource {
                   },
                   volumeMounts: [
                     { name: "tmp", mountPath: "/tmp" },
+                    { name: "spool", mountPath: SPOOL_DIR },
                     { name: "client-tokens", mountPath: TOKENS_DIR, readOnly: true },
                     ...(vcsSecret ? [{ name: "vcs-credentials", mountPath: VCS_DIR, readOnly: true }] : []),
                   ],
@@ -215,6 +175,8 @@ export class ProxyService extends pulumi.ComponentResource {
               ],
               volumes: [
                 { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+                // Room for a few of the largest zips Go allows (500 MiB) at once; typical ones are far smaller.
+                { name: "spool", emptyDir: { sizeLimit: "2Gi" } },
                 readOnlySecret("client-tokens", tokensSecret),
                 ...(vcsSecret ? [readOnlySecret("vcs-credentials", vcsSecret)] : []),
               ],

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { SynthesisResult, synthesize, SynthesizedResource } from "../../infra/synth";
+import { loadConfig } from "../../proxy-app/src/config";
 import { at, isSecretAt, ofType, one } from "./resources";
 
 function countOf(result: SynthesisResult, type: string): number {
@@ -51,6 +52,13 @@ describe("the modproxy program", () => {
   it("spreads prod over three zones with a NAT gateway each, dev over two with one", () => {
     assert.deepStrictEqual([countOf(dev, "aws:ec2/subnet:Subnet"), countOf(dev, "aws:ec2/natGateway:NatGateway")], [4, 1]);
     assert.deepStrictEqual([countOf(prod, "aws:ec2/subnet:Subnet"), countOf(prod, "aws:ec2/natGateway:NatGateway")], [6, 3]);
+  });
+
+  it("gives the proxy, in dev and prod, an environment its own loader accepts", () => {
+    for (const result of [dev, prod]) {
+      const data = at(one(result, "kubernetes:core/v1:ConfigMap"), "data") as Record<string, string>;
+      assert.strictEqual(loadConfig(data).s3Bucket, one(result, "aws:s3/bucket:Bucket").id, "the bucket the stack made");
+    }
   });
 
   it("runs more replicas in prod", () => {
