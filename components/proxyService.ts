@@ -11,7 +11,7 @@ export interface ProxyServiceArgs {
   readonly serviceAccountName: string;
   /** The proxy's container image. */
   readonly image: string;
-  /** Deployment replicas and the autoscaler's floor. */
+  /** The autoscaler's floor; the Deployment leaves the replica count to the autoscaler. */
   readonly replicas: number;
   /** The autoscaler's ceiling. */
   readonly maxReplicas: number;
@@ -128,7 +128,7 @@ export class ProxyService extends pulumi.ComponentResource {
       {
         metadata: inNamespace("modproxy"),
         spec: {
-          replicas: args.replicas,
+          // No replicas: the autoscaler owns the count, and a value here would reset its choice on every update.
           selector: { matchLabels: labels },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {

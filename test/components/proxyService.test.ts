@@ -33,7 +33,6 @@ describe("ProxyService", () => {
 
   it("runs hardened, zone-spread pods with probes and resources", async () => {
     const deployment = one(await synthesizeComponent(() => new ProxyService("p", ARGS)), "kubernetes:apps/v1:Deployment");
-    assert.strictEqual(at(deployment, "spec.replicas"), 3);
     assert.strictEqual(at(deployment, "spec.template.spec.securityContext.runAsNonRoot"), true);
     assert.strictEqual(at(deployment, "spec.template.spec.securityContext.seccompProfile.type"), "RuntimeDefault");
     const container = at(deployment, "spec.template.spec.containers.0") as Record<string, Record<string, unknown>>;
@@ -188,6 +187,9 @@ describe("ProxyService", () => {
     assert.strictEqual(at(one(result, "kubernetes:policy/v1:PodDisruptionBudget"), "spec.maxUnavailable"), 1);
     const hpa = one(result, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
     assert.deepStrictEqual([at(hpa, "spec.minReplicas"), at(hpa, "spec.maxReplicas")], [3, 9]);
+    const deployment = one(result, "kubernetes:apps/v1:Deployment");
+    assert.deepStrictEqual(at(hpa, "spec.scaleTargetRef"), { apiVersion: "apps/v1", kind: "Deployment", name: at(deployment, "metadata.name") });
+    assert.ok(!("replicas" in (at(deployment, "spec") as object)), "the autoscaler alone sets the replica count, so `pulumi up` never resets it");
     const service = one(result, "kubernetes:core/v1:Service");
     assert.deepStrictEqual(
       [at(service, "spec.type"), at(service, "spec.ports.0.nodePort"), at(service, "spec.externalTrafficPolicy")],

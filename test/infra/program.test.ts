@@ -61,9 +61,10 @@ describe("the modproxy program", () => {
     }
   });
 
-  it("runs more replicas in prod", () => {
-    assert.strictEqual(at(one(dev, "kubernetes:apps/v1:Deployment"), "spec.replicas"), 1);
-    assert.strictEqual(at(one(prod, "kubernetes:apps/v1:Deployment"), "spec.replicas"), 3);
+  it("runs more replicas in prod, counted by the autoscaler alone", () => {
+    assert.strictEqual(at(one(dev, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"), "spec.minReplicas"), 1);
+    assert.strictEqual(at(one(prod, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"), "spec.minReplicas"), 3);
+    for (const result of [dev, prod]) assert.strictEqual(at(one(result, "kubernetes:apps/v1:Deployment"), "spec.replicas"), undefined);
   });
 
   it("keeps the dev load balancer internal and puts prod's on the internet behind client ranges", () => {
