@@ -3,8 +3,9 @@
 // modules), the image test builds and
 // runs the container with buildah and podman, the S3 storage tests run
 // moto's S3-compatible server, and the sumdb tests run a Go checksum database
-// built from test/fixtures/sumdb-server, and the admission tests run etcd and
-// kube-apiserver built from test/fixtures/etcd and test/fixtures/kube-apiserver.
+// built from test/fixtures/sumdb-server, the admission tests run etcd and
+// kube-apiserver built from test/fixtures/etcd and test/fixtures/kube-apiserver,
+// and the engine tests the Pulumi CLI built from test/fixtures/pulumi-cli.
 // This makes sure those exist before mocha starts: installs system packages
 // with apt-get when running as root (as CI does), otherwise says exactly what
 // is missing; then installs moto into a venv of its own and builds the Go
@@ -12,7 +13,7 @@
 //
 // `check-tools.js --moto-python` checks only what moto needs and prints the
 // venv's python, so test/support/s3-server.ts finds moto where this put it;
-// `check-tools.js --sumdb-server` (or --etcd, --kube-apiserver) likewise
+// `check-tools.js --sumdb-server` (or --etcd, --kube-apiserver, --pulumi-cli) likewise
 // builds only that program and prints its binary for the tests' helpers.
 "use strict";
 const { execFileSync, spawn, spawnSync } = require("node:child_process");
@@ -42,6 +43,16 @@ const GO_PROGRAMS = [
     ldflags: "-X k8s.io/component-base/version.gitVersion=v1.37.2",
     why: "admission tests",
     coldBuild: "about 11 minutes",
+  },
+  {
+    flag: "--pulumi-cli",
+    name: "pulumi",
+    dir: "pulumi-cli",
+    pkg: "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
+    // The CLI checks plugin and SDK versions against its own.
+    ldflags: "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.277.0",
+    why: "engine tests",
+    coldBuild: "about 9 minutes",
   },
 ];
 
