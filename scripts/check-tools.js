@@ -11,8 +11,9 @@
 // is missing; then installs moto into a venv of its own and builds the Go
 // programs, once each.
 //
-// `check-tools.js --moto-python` checks only what moto needs and prints the
-// venv's python, so test/support/s3-server.ts finds moto where this put it;
+// `check-tools.js --moto-python` (or --kubernetes-validate-python) checks only
+// what that tool needs and prints its venv's python, so test/support/s3-server.ts
+// finds moto where this put it;
 // `check-tools.js --sumdb-server` (or --etcd, --kube-apiserver, --pulumi-cli) likewise
 // builds only that program and prints its binary for the tests' helpers.
 "use strict";
@@ -22,13 +23,21 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
-const MOTO_VERSION = "5.2.5";
-const MOTO_REQUIREMENT = `moto[server]==${MOTO_VERSION}`;
 // Outside the checkout so clean clones and worktrees share one install; named
 // by the version so changing the pin installs afresh.
 const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "modproxy");
-const motoVenv = path.join(cacheDir, `moto-venv-${MOTO_VERSION}`);
-const motoPython = path.join(motoVenv, "bin", "python");
+// Python tools, each in a venv of its own named by its pin; `--<flag>` prints the venv's python
+// (run the tool as `python -m`: the venv is built under another name, which its scripts' #! lines keep).
+const PYTHON_TOOLS = [
+  { flag: "--moto-python", name: "moto", version: "5.2.5", requirement: "moto[server]==5.2.5", why: "S3 storage tests" },
+  {
+    flag: "--kubernetes-validate-python",
+    name: "kubernetes-validate",
+    version: "1.37.0",
+    requirement: "kubernetes-validate==1.37.0",
+    why: "manifest checks",
+  },
+].map((t) => ({ ...t, venv: path.join(cacheDir, `${t.name}-venv-${t.version}`) }));
 const FIXTURES = path.resolve(__dirname, "..", "test", "fixtures");
 // `pkg` is what `go build` builds in the wrapper module `dir`; the cold build times were measured on 2 cores.
 const GO_PROGRAMS = [
@@ -43,6 +52,14 @@ const GO_PROGRAMS = [
     ldflags: "-X k8s.io/component-base/version.gitVersion=v1.37.2",
     why: "admission tests",
     coldBuild: "about 11 minutes",
+  },
+  {
+    flag: "--kube-score",
+    name: "kube-score",
+    dir: "kube-score",
+    pkg: "github.com/zegl/kube-score/cmd/kube-score",
+    why: "manifest checks",
+    coldBuild: "about a minute",
   },
   {
     flag: "--pulumi-cli",
@@ -60,7 +77,7 @@ const has = (bin) => spawnSync("sh", ["-c", `command -v ${bin}`], { stdio: "igno
 // Debian ships venv's ensurepip separately (python3-venv); without it `python3 -m venv` fails.
 const hasPythonVenv = () => spawnSync("python3", ["-c", "import ensurepip, venv"], { stdio: "ignore" }).status === 0;
 
-const motoOnly = process.argv.includes("--moto-python");
+const onlyPython = PYTHON_TOOLS.find((t) => process.argv.includes(t.flag));
 const onlyProgram = GO_PROGRAMS.find((p) => process.argv.includes(p.flag));
 const tools = [
   { name: "go", present: () => has("go"), pkgs: ["golang-go"], why: "end-to-end tests run the real go command" },
@@ -82,8 +99,13 @@ const tools = [
     pkgs: ["debootstrap"],
     why: "scripts/seed-base-image.sh makes the Dockerfile's base image where none can be pulled",
   },
-  { name: "python3 with venv", present: hasPythonVenv, pkgs: ["python3", "python3-venv"], why: "S3 storage tests run moto's S3 server from a Python venv" },
-].filter((t) => (!motoOnly || t.name.startsWith("python3")) && (!onlyProgram || t.name === "go"));
+  {
+    name: "python3 with venv",
+    present: hasPythonVenv,
+    pkgs: ["python3", "python3-venv"],
+    why: "S3 storage tests run moto's S3 server, and manifest checks kubernetes-validate, from Python venvs",
+  },
+].filter((t) => (!onlyPython || t.name.startsWith("python3")) && (!onlyProgram || t.name === "go"));
 
 main().catch((err) => {
   console.error(`modproxy: ${err.message}`);
@@ -92,11 +114,13 @@ main().catch((err) => {
 
 async function main() {
   ensureSystemTools();
-  if (!onlyProgram) ensureMotoVenv();
-  if (motoOnly) {
-    process.stdout.write(`${motoPython}\n`);
-    return;
+  if (!onlyProgram) {
+    for (const tool of onlyPython ? [onlyPython] : PYTHON_TOOLS) {
+      const bin = ensureVenv(tool);
+      if (onlyPython) process.stdout.write(`${bin}\n`);
+    }
   }
+  if (onlyPython) return;
   for (const program of onlyProgram ? [onlyProgram] : GO_PROGRAMS) {
     const binary = await ensureGoProgram(program);
     if (onlyProgram) process.stdout.write(`${binary}\n`);
@@ -121,30 +145,33 @@ function ensureSystemTools() {
   process.exit(1);
 }
 
-function ensureMotoVenv() {
-  if (fs.existsSync(motoPython)) return;
-  console.error(`modproxy: installing ${MOTO_REQUIREMENT} into ${motoVenv} (about a minute, once)...`);
+/** Installs a Python tool into its own venv unless there; returns the venv's python. */
+function ensureVenv(tool) {
+  const bin = path.join(tool.venv, "bin", "python");
+  if (fs.existsSync(bin)) return bin;
+  console.error(`modproxy: installing ${tool.requirement} into ${tool.venv} (about a minute, once)...`);
   // Built beside its final place and renamed, so a concurrent or interrupted run never leaves a half venv there.
-  const building = `${motoVenv}.${process.pid}.tmp`;
-  fs.mkdirSync(path.dirname(motoVenv), { recursive: true });
+  const building = `${tool.venv}.${process.pid}.tmp`;
+  fs.mkdirSync(path.dirname(tool.venv), { recursive: true });
   fs.rmSync(building, { recursive: true, force: true });
   try {
     execFileSync("python3", ["-m", "venv", building], { stdio: ["ignore", 2, 2] });
-    execFileSync(path.join(building, "bin", "python"), ["-m", "pip", "install", "-q", "--disable-pip-version-check", MOTO_REQUIREMENT], {
+    execFileSync(path.join(building, "bin", "python"), ["-m", "pip", "install", "-q", "--disable-pip-version-check", tool.requirement], {
       stdio: ["ignore", 2, 2],
     });
   } catch (err) {
     fs.rmSync(building, { recursive: true, force: true });
-    console.error(`modproxy: could not install ${MOTO_REQUIREMENT} (S3 storage tests need it): ${err.message}`);
+    console.error(`modproxy: could not install ${tool.requirement} (${tool.why} need it): ${err.message}`);
     process.exit(1);
   }
   try {
-    fs.renameSync(building, motoVenv);
+    fs.renameSync(building, tool.venv);
   } catch (err) {
     // Another run finished first; its venv is as good as ours.
     fs.rmSync(building, { recursive: true, force: true });
-    if (!fs.existsSync(motoPython)) throw err;
+    if (!fs.existsSync(bin)) throw err;
   }
+  return bin;
 }
 
 /** Builds a wrapper module of test/fixtures unless a binary of the same sources exists; returns the binary's path. */
