@@ -31,7 +31,7 @@ export interface ProxyServiceArgs {
   readonly s3Cidrs: pulumi.Input<string[]>;
   /** Ranges the proxy may reach on 443 for upstreams and VCS hosts. @default ["0.0.0.0/0"] */
   readonly egressCidrs?: readonly string[];
-  /** @default { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } } */
+  /** @default 250m CPU and 256Mi memory requested, 512Mi memory at most; ephemeral storage for the emptyDirs (1Gi requested, 4Gi at most) */
   readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
 }
 
@@ -156,7 +156,11 @@ export class ProxyService extends pulumi.ComponentResource {
                   envFrom: [{ configMapRef: { name: settings.metadata.name } }],
                   livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
                   readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, failureThreshold: 2 },
-                  resources: args.resources ?? { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+                  // No CPU limit, so a busy pod is not throttled; ephemeral storage bounds /tmp and the spool (3Gi of emptyDirs) plus logs.
+                  resources: args.resources ?? {
+                    requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "1Gi" },
+                    limits: { memory: "512Mi", "ephemeral-storage": "4Gi" },
+                  },
                   securityContext: {
                     runAsNonRoot: true,
                     allowPrivilegeEscalation: false,

@@ -47,8 +47,8 @@ describe("ProxyService", () => {
     assert.strictEqual(at(deployment, "spec.template.spec.containers.0.livenessProbe.httpGet.path"), "/healthz");
     assert.strictEqual(at(deployment, "spec.template.spec.containers.0.readinessProbe.httpGet.path"), "/readyz");
     assert.deepStrictEqual(at(deployment, "spec.template.spec.containers.0.resources"), {
-      requests: { cpu: "250m", memory: "256Mi" },
-      limits: { memory: "512Mi" },
+      requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "1Gi" },
+      limits: { memory: "512Mi", "ephemeral-storage": "4Gi" },
     });
     assert.strictEqual(at(deployment, "spec.template.spec.topologySpreadConstraints.0.topologyKey"), "topology.kubernetes.io/zone");
     assert.deepStrictEqual(at(deployment, "spec.template.spec.volumes.0"), { name: "tmp", emptyDir: { sizeLimit: "1Gi" } });
