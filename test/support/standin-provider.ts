@@ -20,7 +20,8 @@ function typeAndName(urn: string): [string, string] {
 async function create(urn: string, inputs: Record<string, unknown>) {
   const [type, name] = typeAndName(urn);
   const { id, state } = await mocks.newResource({ type, name, inputs, provider: "", custom: true });
-  return { id: id ?? `${name}-id`, outs: state };
+  // The shared mocks give every resource an id; the mocks' type leaves it optional.
+  return { id: id!, outs: state };
 }
 
 /** Whether `state` holds every value of `inputs`, objects allowed to have more keys. */
