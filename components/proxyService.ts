@@ -2,28 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { containsCidr } from "../common/cidr";
-
-/** The settings the proxy reads from its environment (see the proxy's runtime contract). */
-export interface ProxySettings {
-  /** GOPROXY-syntax list of upstreams. */
-  readonly upstream: string;
-  /** Go duration. */
-  readonly upstreamTimeout: string;
-  /** The module cache bucket. */
-  readonly bucketName: pulumi.Input<string>;
-  /** Key prefix of the cache in the bucket, ending in "/". */
-  readonly s3Prefix: string;
-  /** Region of the bucket and of STS. */
-  readonly region: string;
-  /** GOPRIVATE patterns: fetched from version control, never checked against the checksum database; "" for none. */
-  readonly goPrivate: string;
-  /** GONOPROXY. @default unset (Go uses GOPRIVATE) */
-  readonly goNoProxy?: string;
-  /** GONOSUMDB. @default unset (Go uses GOPRIVATE) */
-  readonly goNoSumDb?: string;
-  /** GOSUMDB. @default unset (Go's own checksum database) */
-  readonly goSumDb?: string;
-}
+import { CONTAINER_PORT, ProxySettings, proxyEnvironment, SPOOL_DIR, TLS_DIR, TOKENS_DIR, VCS_DIR } from "./proxyEnvironment";
 
 export interface ProxyServiceArgs {
   /** Namespace the component creates (restricted pod security) and puts everything in. */
@@ -32,14 +11,14 @@ export interface ProxyServiceArgs {
   readonly serviceAccountName: string;
   /** The proxy's container image. */
   readonly image: string;
-  /** Deployment replicas and the autoscaler's floor. */
+  /** The autoscaler's floor; the Deployment leaves the replica count to the autoscaler. */
   readonly replicas: number;
   /** The autoscaler's ceiling. */
   readonly maxReplicas: number;
   /** IRSA role the service account assumes. */
   readonly roleArn: pulumi.Input<string>;
   /** What the proxy runs with, handed to it as environment through a ConfigMap. */
-  readonly settings: ProxySettings;
+  readonly settings: ProxySettings<pulumi.Input<string>>;
   /** Certificate and key the proxy serves HTTPS with; stored in a Secret. @default none: plain HTTP */
   readonly servingCertificate?: { readonly certificatePem: pulumi.Input<string>; readonly privateKeyPem: pulumi.Input<string> };
   /** .netrc for private VCS hosts; stored in a Secret. @default none */
@@ -54,14 +33,10 @@ export interface ProxyServiceArgs {
   readonly s3Cidrs: pulumi.Input<string[]>;
   /** Ranges the proxy may reach on 443 for upstreams and VCS hosts. @default ["0.0.0.0/0"] */
   readonly egressCidrs?: readonly string[];
-  /** @default { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } } */
+  /** @default 250m CPU and 512Mi memory requested, 1Gi memory at most; ephemeral storage for the emptyDirs (1Gi requested, 4Gi at most) */
   readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
 }
 
-export const CONTAINER_PORT = 3000;
-const TOKENS_DIR = "/etc/modproxy/tokens";
-const VCS_DIR = "/etc/modproxy/vcs";
-const TLS_DIR = "/etc/modproxy/tls";
 // The instance metadata service; pods use IRSA, never the node's role.
 const METADATA_RANGE = "169.254.0.0/16";
 
@@ -153,27 +128,9 @@ export class ProxyService extends pulumi.ComponentResource {
             childOpts,
           );
 
-    const s = args.settings;
-    const optionalSettings: Record<string, string | undefined> = { GONOPROXY: s.goNoProxy, GONOSUMDB: s.goNoSumDb, GOSUMDB: s.goSumDb };
     const settings = new k8s.core.v1.ConfigMap(
       `${name}-settings`,
-      {
-        metadata: autonamed,
-        data: {
-          PORT: String(CONTAINER_PORT),
-          MODPROXY_UPSTREAM: s.upstream,
-          MODPROXY_UPSTREAM_TIMEOUT: s.upstreamTimeout,
-          MODPROXY_STORAGE: "s3",
-          MODPROXY_S3_BUCKET: s.bucketName,
-          MODPROXY_S3_PREFIX: s.s3Prefix,
-          AWS_REGION: s.region,
-          GOPRIVATE: s.goPrivate,
-          MODPROXY_AUTH_TOKENS_FILE: `${TOKENS_DIR}/tokens`,
-          ...(vcsSecret ? { MODPROXY_VCS_CREDENTIALS_FILE: `${VCS_DIR}/netrc` } : {}),
-          ...(tlsSecret ? { MODPROXY_TLS_CERT_FILE: `${TLS_DIR}/tls.crt`, MODPROXY_TLS_KEY_FILE: `${TLS_DIR}/tls.key` } : {}),
-          ...Object.fromEntries(Object.entries(optionalSettings).filter((entry): entry is [string, string] => entry[1] !== undefined)),
-        },
-      },
+      { metadata: autonamed, data: proxyEnvironment(args.settings, { vcsCredentials: vcsSecret !== undefined, servingTls: tlsSecret !== undefined }) },
       childOpts,
     );
 
@@ -187,7 +144,7 @@ export class ProxyService extends pulumi.ComponentResource {
       {
         metadata: inNamespace("modproxy"),
         spec: {
-          replicas: args.replicas,
+          // No replicas: the autoscaler owns the count, and a value here would reset its choice on every update.
           selector: { matchLabels: labels },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
@@ -215,9 +172,13 @@ export class ProxyService extends pulumi.ComponentResource {
                   envFrom: [{ configMapRef: { name: settings.metadata.name } }],
                   livenessProbe: { httpGet: { path: "/healthz", port: "http", scheme }, periodSeconds: 10, failureThreshold: 3 },
                   readinessProbe: { httpGet: { path: "/readyz", port: "http", scheme }, periodSeconds: 5, failureThreshold: 2 },
-                  // A worker per CPU plus the primary: about 80 MiB each idle, 460 MiB all told at the bench's peak,
-                  // plus up to MODPROXY_MEMORY_CACHE per worker; 512Mi got them OOM-killed under load.
-                  resources: args.resources ?? { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+                  // No CPU limit, so a busy pod is not throttled. Memory: a worker per CPU plus the primary, about 80 MiB
+                  // each idle and 460 MiB all told at the bench's peak, plus up to MODPROXY_MEMORY_CACHE per worker.
+                  // Ephemeral storage bounds /tmp and the spool (3Gi of emptyDirs) plus logs.
+                  resources: args.resources ?? {
+                    requests: { cpu: "250m", memory: "512Mi", "ephemeral-storage": "1Gi" },
+                    limits: { memory: "1Gi", "ephemeral-storage": "4Gi" },
+                  },
                   securityContext: {
                     runAsNonRoot: true,
                     allowPrivilegeEscalation: false,
@@ -228,6 +189,7 @@ export class ProxyService extends pulumi.ComponentResource {
                   },
                   volumeMounts: [
                     { name: "tmp", mountPath: "/tmp" },
+                    { name: "spool", mountPath: SPOOL_DIR },
                     { name: "client-tokens", mountPath: TOKENS_DIR, readOnly: true },
                     ...(vcsSecret ? [{ name: "vcs-credentials", mountPath: VCS_DIR, readOnly: true }] : []),
                     ...(tlsSecret ? [{ name: "serving-tls", mountPath: TLS_DIR, readOnly: true }] : []),
@@ -236,6 +198,8 @@ export class ProxyService extends pulumi.ComponentResource {
               ],
               volumes: [
                 { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+                // Room for a few of the largest zips Go allows (500 MiB) at once; typical ones are far smaller.
+                { name: "spool", emptyDir: { sizeLimit: "2Gi" } },
                 readOnlySecret("client-tokens", tokensSecret),
                 ...(vcsSecret ? [readOnlySecret("vcs-credentials", vcsSecret)] : []),
                 ...(tlsSecret ? [readOnlySecret("serving-tls", tlsSecret)] : []),

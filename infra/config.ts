@@ -7,7 +7,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { isInternetWide, isPrivateCidr, parseCidr } from "../common/cidr";
-import { parseGoDuration } from "../proxy-app/src/duration";
+import { proxyEnvironment, ProxySettings } from "../components/proxyEnvironment";
+import { ConfigError as ProxyConfigError, loadConfig, ProxyConfig } from "../proxy-app/src/config";
 import { parseUpstreamList } from "../proxy-app/src/upstream/chain";
 
 export type Environment = "dev" | "staging" | "prod";
@@ -60,6 +61,14 @@ export interface ModproxyConfig {
   readonly goNoSumDb?: string;
   /** `modproxy:goSumDb`: GOSUMDB; `off` is rejected. @default unset (Go's own checksum database) */
   readonly goSumDb?: string;
+  /** `modproxy:verify`: MODPROXY_VERIFY, require or when-available. @default unset (the proxy's default) */
+  readonly verify?: string;
+  /** `modproxy:fetchDeadline`: MODPROXY_FETCH_DEADLINE, a Go duration. @default unset (the proxy's default) */
+  readonly fetchDeadline?: string;
+  /** `modproxy:maxFetches`: MODPROXY_MAX_FETCHES, per pod. @default unset (the proxy's default) */
+  readonly maxFetches?: string;
+  /** `modproxy:listTtl`: MODPROXY_LIST_TTL, a Go duration. @default unset (the proxy's default) */
+  readonly listTtl?: string;
   /** `modproxy:s3Prefix`: key prefix of the module cache in the bucket. @default "modules/" */
   readonly s3Prefix: string;
   /** `modproxy:noncurrentVersionDays`: days an overwritten object version is kept. @default 30 */
@@ -273,25 +282,13 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     r.problems.push(`modproxy:maxReplicas (${maxReplicas}) must not be below modproxy:replicas (${replicas})`);
   }
 
-  // Checked with the proxy's own parsers, so a stack never deploys a value the proxy refuses at start.
   const upstream = r.required("modproxy:upstream");
-  if (upstream !== "") {
-    try {
-      for (const { target } of parseUpstreamList(upstream)) {
-        if (target !== "off" && target !== "direct" && !target.startsWith("https://")) {
-          r.problems.push(`modproxy:upstream entries must be https:// URLs, "direct" or "off" (got "${target}")`);
-        }
-      }
-    } catch (err) {
-      r.problems.push(`modproxy:upstream: ${(err as Error).message}`);
+  for (const target of upstreamTargets(upstream)) {
+    if (target !== "off" && target !== "direct" && !target.startsWith("https://")) {
+      r.problems.push(`modproxy:upstream entries must be https:// URLs, "direct" or "off" (got "${target}")`);
     }
   }
   const upstreamTimeout = r.raw("modproxy:upstreamTimeout") ?? "30s";
-  try {
-    parseGoDuration(upstreamTimeout);
-  } catch {
-    r.problems.push(`modproxy:upstreamTimeout must be a Go duration such as 30s or 1m30s (got "${upstreamTimeout}")`);
-  }
 
   const goSumDb = r.raw("modproxy:goSumDb");
   if (goSumDb !== undefined && goSumDb.toLowerCase() === "off") {
@@ -332,8 +329,32 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
   const goPrivate = r.raw("modproxy:goPrivate") ?? "";
   const goNoProxy = r.raw("modproxy:goNoProxy");
   const goNoSumDb = r.raw("modproxy:goNoSumDb");
+  const verify = r.raw("modproxy:verify");
+  const fetchDeadline = r.raw("modproxy:fetchDeadline");
+  const maxFetches = r.raw("modproxy:maxFetches");
+  const listTtl = r.raw("modproxy:listTtl");
   const vcsCredentials = r.secret("modproxy:vcsCredentials");
   const renderYamlTo = r.raw("modproxy:renderYamlTo");
+
+  checkWithTheProxy(
+    r,
+    {
+      upstream,
+      upstreamTimeout,
+      bucketName: BUCKET_AT_PLAN_TIME,
+      s3Prefix,
+      region,
+      goPrivate,
+      goNoProxy,
+      goNoSumDb,
+      goSumDb,
+      verify,
+      fetchDeadline,
+      maxFetches,
+      listTtl,
+    },
+    vcsCredentials !== undefined,
+  );
 
   r.refuseUnread();
   if (r.problems.length > 0) {
@@ -362,6 +383,10 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     goNoProxy,
     goNoSumDb,
     goSumDb,
+    verify,
+    fetchDeadline,
+    maxFetches,
+    listTtl,
     s3Prefix,
     noncurrentVersionDays,
     namespace,
@@ -375,4 +400,52 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     vcsCredentials,
     renderYamlTo,
   };
+}
+
+/** The upstream list's targets, or none where the proxy's parser refuses it (checkWithTheProxy says why). */
+function upstreamTargets(upstream: string): string[] {
+  try {
+    return parseUpstreamList(upstream).map((entry) => entry.target);
+  } catch {
+    return [];
+  }
+}
+
+/** Which stack key sets each proxy setting the stack chooses, to name it in the proxy's complaints. */
+const STACK_KEY_OF: Partial<Record<keyof ProxyConfig, string>> = {
+  upstream: "modproxy:upstream",
+  upstreamTimeoutMs: "modproxy:upstreamTimeout",
+  s3Prefix: "modproxy:s3Prefix",
+  goPrivate: "modproxy:goPrivate",
+  goNoProxy: "modproxy:goNoProxy",
+  goNoSumDb: "modproxy:goNoSumDb",
+  goSumDb: "modproxy:goSumDb",
+  verify: "modproxy:verify",
+  fetchDeadlineMs: "modproxy:fetchDeadline",
+  maxFetches: "modproxy:maxFetches",
+  listTtlMs: "modproxy:listTtl",
+};
+
+// The bucket is named when it is created; any valid name stands in for it (the tests load the synthesized one).
+const BUCKET_AT_PLAN_TIME = "modproxy-bucket-named-at-deploy";
+
+/**
+ * Loads the environment the component will give the proxy with the proxy's own loader, so a value
+ * the proxy would refuse at start fails the preview with the proxy's message instead of crash-looping
+ * the pods. A key already reported is not reported twice.
+ */
+function checkWithTheProxy(r: Reader, settings: ProxySettings, vcsCredentials: boolean): void {
+  try {
+    loadConfig(proxyEnvironment(settings, { vcsCredentials }));
+  } catch (err) {
+    if (!(err instanceof ProxyConfigError)) throw err;
+    for (const { key, text } of err.problems) {
+      const stackKey = STACK_KEY_OF[key];
+      if (stackKey === undefined) {
+        r.problems.push(`the proxy would refuse the blueprint's own setting at start: ${text}`);
+      } else if (!r.problems.some((p) => p.startsWith(`${stackKey} `) || p.startsWith(`${stackKey}:`))) {
+        r.problems.push(`${stackKey}: the proxy would refuse it at start: ${text}`);
+      }
+    }
+  }
 }

@@ -14,7 +14,7 @@ import {
 } from "@pulumi/policy";
 import { isDeepStrictEqual } from "node:util";
 import { unknownCheckingProxy, UnknownValueError } from "./lib/unknowns";
-import { packEnforcementLevel } from "./pack";
+import { packEnforcementLevel, packName, packVersion } from "./pack";
 
 // Runs a policy list offline the way the Pulumi engine's analyzer does (see @pulumi/policy server.js):
 // config defaults from each configSchema, then overrides; undefined inputs dropped; unknown values
@@ -225,12 +225,12 @@ async function runValidation(policy: Policy, violations: PolicyViolation[], vali
       return;
     }
     if (e instanceof UnknownValueError) {
-      // The engine downgrades to advisory when a value is only known after deployment.
+      // The engine downgrades to advisory when a value is only known after deployment, in these words.
       violations.push({
         policyName: policy.name,
         description: policy.description,
         enforcementLevel: "advisory",
-        message: `can't run policy during preview: ${e.message}`,
+        message: `can't run policy '${policy.name}' from policy pack '${packName}@v${packVersion}' during preview: ${e.message}`,
       });
       return;
     }

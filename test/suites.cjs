@@ -15,6 +15,9 @@ const needsTools = [
   "test/verify/module-zip.test.ts",
   "test/verify/sumdb-verify.test.ts",
   "test/policies/check.test.ts",
+  "test/policies/engine.test.ts",
+  "test/infra/admission.test.ts",
+  "test/infra/manifests.test.ts",
 ];
 
 module.exports = {

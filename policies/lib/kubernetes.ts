@@ -1,4 +1,4 @@
-import { unlessUnknown } from "./unknowns";
+import { unknownObjectValue, unlessUnknown, UnknownValueError } from "./unknowns";
 import { arrayAt, isRecord, JsonRecord, recordAt, stringAt } from "./values";
 
 // Every Kubernetes workload kind nests the same pod spec at a different depth; the rules only want the pod spec.
@@ -97,7 +97,13 @@ export function settingsOf(type: string, props: JsonRecord): Setting[] {
   );
 }
 
+/**
+ * A Kubernetes object's metadata. During preview the engine hands the pack no properties at all for
+ * an object whose provider's configuration is unknown (the cluster is not created yet, or replaced):
+ * that object is unknown, not one without a namespace, so reading it throws as an unknown value does.
+ */
 export function metadataOf(props: JsonRecord): { name?: string; namespace: string; annotations: JsonRecord } {
+  if (Object.keys(props).length === 0) throw new UnknownValueError(unknownObjectValue, ["metadata"]);
   const metadata = recordAt(props.metadata);
   return {
     name: stringAt(metadata.name),

@@ -1,4 +1,5 @@
 import * as policySdk from "@pulumi/policy";
+import * as policyProxy from "@pulumi/policy/proxy";
 
 // During `pulumi preview` a value computed from a resource not yet created is unknown: the policy SDK
 // hands rules the properties through a proxy that throws UnknownValueError when such a value is read,
@@ -8,8 +9,10 @@ import * as policySdk from "@pulumi/policy";
 // index.d.ts re-exports these from a proxy.d.ts that declares nothing, so give them their runtime types.
 export const { unknownCheckingProxy, UnknownValueError } = policySdk as unknown as {
   unknownCheckingProxy: <T extends object>(props: T) => T;
-  UnknownValueError: new () => Error;
+  UnknownValueError: new (sentinel: string, path: string[]) => Error;
 };
+/** The sentinel of an unknown object (named "Object" in the SDK's messages); only the proxy module exports it. */
+export const { unknownObjectValue } = policyProxy as unknown as { unknownObjectValue: string };
 
 type Unknown = { known: false; error: Error };
 type Attempt<T> = { known: true; value: T } | Unknown;

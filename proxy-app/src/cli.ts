@@ -11,6 +11,7 @@ import { parseGoDuration } from "./duration";
 import { collectGarbage, GcOptions, PinList } from "./gc";
 import { formatSize, parseSize } from "./size";
 import { GoFileError } from "./gofiles";
+import { goToolchainDefaultProxy } from "./go-toolchain";
 import { NetrcFileError } from "./netrc";
 import { Progress } from "./progress";
 import { storageFromConfig } from "./storage/from-config";
@@ -98,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
 
   let config: ProxyConfig;
   try {
-    config = loadConfig(process.env, flags);
+    config = loadConfig(process.env, flags, { defaultUpstream: goToolchainDefaultProxy });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UpstreamListError) {
       process.stderr.write(`modproxy: ${err.message}\n`);

@@ -3,7 +3,6 @@ import { parseGoDuration } from "./duration";
 import { ModulePatterns } from "./private-patterns";
 import { parseGoSumDb } from "./sumdb";
 import { assertSafeKey } from "./storage/storage";
-import { goToolchainDefaultProxy } from "./go-toolchain";
 import { withoutUserinfo } from "./redact";
 import { parseSize } from "./size";
 import { describeUpstreamList, parseUpstreamList } from "./upstream/chain";
@@ -244,7 +243,18 @@ export const SETTINGS: readonly Setting[] = [
   },
 ];
 
-export class ConfigError extends Error {}
+/** One bad setting, as the message names it: `MODPROXY_LIST_TTL (--list-ttl) = "0s": must be at least 1ms`. */
+export interface SettingProblem {
+  key: keyof ProxyConfig;
+  text: string;
+}
+
+/** Every bad setting at once; `problems` lets a caller that chose the values (the blueprint) say which of its own they were. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly SettingProblem[]) {
+    super(`invalid configuration:\n  ${problems.map((p) => p.text).join("\n  ")}`);
+  }
+}
 
 /** AWS's general purpose bucket naming rules (docs: "Bucket naming rules"), minus the reserved affixes. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -254,7 +264,7 @@ const schema = z
     host: z.string().min(1, "must not be empty"),
     port: z.string().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(0).max(65535, "must be at most 65535")),
     storageDir: z.string().min(1, "must not be empty"),
-    upstream: z.string().superRefine((value, ctx) => {
+    upstream: z.string({ error: "required: there is no default without a go toolchain to read it from" }).superRefine((value, ctx) => {
       try {
         parseUpstreamList(value);
       } catch (err) {
@@ -323,30 +333,42 @@ const schema = z
     }
   });
 
+export interface LoadOptions {
+  /** Where MODPROXY_UPSTREAM's default comes from (the CLI reads the go toolchain's); without it the setting is required, and loading runs nothing. */
+  defaultUpstream?: () => string | undefined;
+}
+
 /**
  * Builds the configuration from flags (winning) and environment variables;
- * throws one ConfigError naming every bad value.
+ * throws one ConfigError naming every bad value. Pure unless `options` says otherwise,
+ * so the blueprint checks a stack's values with it at plan time.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof ProxyConfig, string>> = {}): ProxyConfig {
+export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof ProxyConfig, string>> = {}, options: LoadOptions = {}): ProxyConfig {
   const raw: Record<string, string | undefined> = {};
   for (const s of SETTINGS) raw[s.key] = flags[s.key] ?? emptyToUndefined(env[s.env]) ?? s.default;
-  if (raw.upstream === undefined) {
-    raw.upstream = goToolchainDefaultProxy();
-    if (raw.upstream === undefined) {
-      throw new ConfigError("MODPROXY_UPSTREAM is not set and no go toolchain was found to read the default proxy from: set MODPROXY_UPSTREAM (or --upstream)");
-    }
-  }
+  raw.upstream ??= options.defaultUpstream?.();
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const s = SETTINGS.find((x) => x.key === issue.path[0])!;
-      const given = raw[s.key];
-      const value = given === undefined ? "is not set" : `= "${(s.show ?? withoutUserinfo)(given)}"`;
-      return `${settingName(s.key)} ${value}: ${issue.message}`;
-    });
-    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const s = SETTINGS.find((x) => x.key === issue.path[0])!;
+        const given = raw[s.key];
+        const value = given === undefined ? "is not set" : `= "${(s.show ?? withoutUserinfo)(given)}"`;
+        return { key: s.key, text: `${settingName(s.key)} ${value}: ${issue.message}` };
+      }),
+    );
   }
   return parsed.data;
+}
+
+/** The environment variables that hand the proxy these settings, named by SETTINGS; unset ones are left out. */
+export function settingsEnvironment<V>(values: { readonly [K in keyof ProxyConfig]?: V }): Record<string, V> {
+  const env: Record<string, V> = {};
+  for (const s of SETTINGS) {
+    const value = values[s.key];
+    if (value !== undefined) env[s.env] = value;
+  }
+  return env;
 }
 
 /** A setting as messages name it: "MODPROXY_CA_FILE (--ca-file)". */

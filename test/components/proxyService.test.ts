@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { ProxyService, ProxyServiceArgs } from "../../components/proxyService";
+import { loadConfig, SETTINGS } from "../../proxy-app/src/config";
 import { runOffline } from "../../infra/offlineRun";
 import { assertParentedToComponent, at, isSecretAt, ofType, one, synthesizeComponent } from "../infra/resources";
 
@@ -32,7 +33,6 @@ describe("ProxyService", () => {
 
   it("runs hardened, zone-spread pods with probes and resources", async () => {
     const deployment = one(await synthesizeComponent(() => new ProxyService("p", ARGS)), "kubernetes:apps/v1:Deployment");
-    assert.strictEqual(at(deployment, "spec.replicas"), 3);
     assert.strictEqual(at(deployment, "spec.template.spec.securityContext.runAsNonRoot"), true);
     assert.strictEqual(at(deployment, "spec.template.spec.securityContext.seccompProfile.type"), "RuntimeDefault");
     const container = at(deployment, "spec.template.spec.containers.0") as Record<string, Record<string, unknown>>;
@@ -47,8 +47,8 @@ describe("ProxyService", () => {
     assert.strictEqual(at(deployment, "spec.template.spec.containers.0.livenessProbe.httpGet.path"), "/healthz");
     assert.strictEqual(at(deployment, "spec.template.spec.containers.0.readinessProbe.httpGet.path"), "/readyz");
     assert.deepStrictEqual(at(deployment, "spec.template.spec.containers.0.resources"), {
-      requests: { cpu: "250m", memory: "512Mi" },
-      limits: { memory: "1Gi" },
+      requests: { cpu: "250m", memory: "512Mi", "ephemeral-storage": "1Gi" },
+      limits: { memory: "1Gi", "ephemeral-storage": "4Gi" },
     });
     assert.strictEqual(at(deployment, "spec.template.spec.topologySpreadConstraints.0.topologyKey"), "topology.kubernetes.io/zone");
     assert.deepStrictEqual(at(deployment, "spec.template.spec.volumes.0"), { name: "tmp", emptyDir: { sizeLimit: "1Gi" } });
@@ -70,6 +70,7 @@ describe("ProxyService", () => {
       mounts.map((m) => [m.name, m.mountPath, m.readOnly]),
       [
         ["tmp", "/tmp", undefined],
+        ["spool", "/var/spool/modproxy", undefined],
         ["client-tokens", "/etc/modproxy/tokens", true],
         ["vcs-credentials", "/etc/modproxy/vcs", true],
       ],
@@ -77,7 +78,7 @@ describe("ProxyService", () => {
     const volumes = at(deployment, "spec.template.spec.volumes") as { name: string; secret?: { secretName: string; defaultMode: number } }[];
     const secretName = (name: string) => (one(result, "kubernetes:core/v1:Secret", name).outputs.metadata as { name: string }).name;
     assert.deepStrictEqual(
-      volumes.slice(1).map((v) => [v.name, v.secret?.secretName, v.secret?.defaultMode]),
+      volumes.slice(2).map((v) => [v.name, v.secret?.secretName, v.secret?.defaultMode]),
       [
         ["client-tokens", secretName("p-tokens"), 0o440],
         ["vcs-credentials", secretName("p-vcs"), 0o440],
@@ -97,8 +98,8 @@ describe("ProxyService", () => {
     assert.deepStrictEqual(
       [mounts.map((m) => m.name), volumes.map((v) => v.name)],
       [
-        ["tmp", "client-tokens"],
-        ["tmp", "client-tokens"],
+        ["tmp", "spool", "client-tokens"],
+        ["tmp", "spool", "client-tokens"],
       ],
     );
     assert.ok(!("MODPROXY_VCS_CREDENTIALS_FILE" in (at(one(result, "kubernetes:core/v1:ConfigMap"), "data") as object)));
@@ -134,9 +135,40 @@ describe("ProxyService", () => {
       MODPROXY_S3_PREFIX: "modules/",
       AWS_REGION: "eu-west-1",
       GOPRIVATE: "git.example.com/*",
+      MODPROXY_SPOOL_DIR: "/var/spool/modproxy",
       MODPROXY_AUTH_TOKENS_FILE: "/etc/modproxy/tokens/tokens",
       MODPROXY_VCS_CREDENTIALS_FILE: "/etc/modproxy/vcs/netrc",
     });
+  });
+
+  it("hands the proxy only settings it reads, by the names in its own table, and it loads them", async () => {
+    const tuned = { ...ARGS.settings, goSumDb: "sum.golang.org", verify: "when-available", fetchDeadline: "20m", maxFetches: "16", listTtl: "5m" };
+    const data = at(
+      one(await synthesizeComponent(() => new ProxyService("p", { ...ARGS, settings: tuned })), "kubernetes:core/v1:ConfigMap"),
+      "data",
+    ) as Record<string, string>;
+    const proxyNames = new Set(SETTINGS.map((s) => s.env));
+    assert.deepStrictEqual(
+      Object.keys(data).filter((name) => !proxyNames.has(name)),
+      ["AWS_REGION"],
+      "everything else is a setting the proxy reads",
+    );
+    const config = loadConfig(data);
+    assert.deepStrictEqual(
+      [config.goSumDb, config.verify, config.fetchDeadlineMs, config.maxFetches, config.listTtlMs, config.spoolDir],
+      ["sum.golang.org", "when-available", 1_200_000, 16, 300_000, "/var/spool/modproxy"],
+    );
+  });
+
+  it("gives the spool a writable volume of its own, as the root file system is read-only", async () => {
+    const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
+    const deployment = one(result, "kubernetes:apps/v1:Deployment");
+    const spoolDir = (at(one(result, "kubernetes:core/v1:ConfigMap"), "data") as Record<string, string>).MODPROXY_SPOOL_DIR;
+    const mounts = at(deployment, "spec.template.spec.containers.0.volumeMounts") as { name: string; mountPath: string; readOnly?: boolean }[];
+    const mount = mounts.find((m) => m.mountPath === spoolDir);
+    assert.ok(mount && !mount.readOnly, `a writable mount at ${spoolDir}`);
+    const volumes = at(deployment, "spec.template.spec.volumes") as { name: string; emptyDir?: object }[];
+    assert.deepStrictEqual(volumes.find((v) => v.name === mount.name)?.emptyDir, { sizeLimit: "2Gi" });
   });
 
   it("keeps the generated client token and the VCS credentials in Secrets, as Pulumi secrets", async () => {
@@ -155,6 +187,9 @@ describe("ProxyService", () => {
     assert.strictEqual(at(one(result, "kubernetes:policy/v1:PodDisruptionBudget"), "spec.maxUnavailable"), 1);
     const hpa = one(result, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
     assert.deepStrictEqual([at(hpa, "spec.minReplicas"), at(hpa, "spec.maxReplicas")], [3, 9]);
+    const deployment = one(result, "kubernetes:apps/v1:Deployment");
+    assert.deepStrictEqual(at(hpa, "spec.scaleTargetRef"), { apiVersion: "apps/v1", kind: "Deployment", name: at(deployment, "metadata.name") });
+    assert.ok(!("replicas" in (at(deployment, "spec") as object)), "the autoscaler alone sets the replica count, so `pulumi up` never resets it");
     const service = one(result, "kubernetes:core/v1:Service");
     assert.deepStrictEqual(
       [at(service, "spec.type"), at(service, "spec.ports.0.nodePort"), at(service, "spec.externalTrafficPolicy")],

@@ -50,6 +50,10 @@ describe("parseConfig", () => {
       goNoProxy: undefined,
       goNoSumDb: undefined,
       goSumDb: undefined,
+      verify: undefined,
+      fetchDeadline: undefined,
+      maxFetches: undefined,
+      listTtl: undefined,
       s3Prefix: "modules/",
       noncurrentVersionDays: 30,
       namespace: "modproxy",
@@ -139,6 +143,28 @@ describe("parseConfig", () => {
     );
     assert.strictEqual(parse({ "modproxy:upstream": "https://a.example,direct" }).upstream, "https://a.example,direct");
     assert.match(problemsOf({ "modproxy:upstream": "https://a.example,,https://b.example" }).join(), /modproxy:upstream: .*empty entry/);
+  });
+
+  it("refuses, with the proxy's own message, what the proxy would refuse at start", () => {
+    for (const [key, value, message] of [
+      ["upstreamTimeout", "0s", 'MODPROXY_UPSTREAM_TIMEOUT (--upstream-timeout) = "0s": must be at least 1ms'],
+      ["goPrivate", "git.example.com/[", 'GOPRIVATE (--goprivate) = "git.example.com/[": '],
+      ["goSumDb", "Sum.Golang.Org", 'GOSUMDB (--gosumdb) = "Sum.Golang.Org": '],
+      ["goNoProxy", "\\", 'GONOPROXY (--gonoproxy) = "\\": '],
+      ["verify", "sometimes", 'MODPROXY_VERIFY (--verify) = "sometimes": must be "require" or "when-available"'],
+      ["fetchDeadline", "forever", 'MODPROXY_FETCH_DEADLINE (--fetch-deadline) = "forever": '],
+      ["maxFetches", "0", 'MODPROXY_MAX_FETCHES (--max-fetches) = "0": must be at least 1'],
+      ["listTtl", "1d", 'MODPROXY_LIST_TTL (--list-ttl) = "1d": '],
+    ]) {
+      const problems = problemsOf({ [`modproxy:${key}`]: value });
+      assert.strictEqual(problems.length, 1, problems.join("; "));
+      assert.ok(problems[0].startsWith(`modproxy:${key}: the proxy would refuse it at start: ${message}`), problems[0]);
+    }
+  });
+
+  it("hands the proxy's tuning to it as given, leaving the proxy's defaults otherwise", () => {
+    const config = parse({ "modproxy:verify": "when-available", "modproxy:fetchDeadline": "20m", "modproxy:maxFetches": "16", "modproxy:listTtl": "5m" });
+    assert.deepStrictEqual([config.verify, config.fetchDeadline, config.maxFetches, config.listTtl], ["when-available", "20m", "16", "5m"]);
   });
 
   it("rejects turning the checksum database off", () => {

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { SynthesisResult, synthesize, SynthesizedResource } from "../../infra/synth";
+import { loadConfig } from "../../proxy-app/src/config";
 import { at, isSecretAt, ofType, one } from "./resources";
 
 function countOf(result: SynthesisResult, type: string): number {
@@ -74,9 +75,18 @@ describe("the modproxy program", () => {
     assert.deepStrictEqual([countOf(prod, "aws:ec2/subnet:Subnet"), countOf(prod, "aws:ec2/natGateway:NatGateway")], [6, 3]);
   });
 
-  it("runs more replicas in prod", () => {
-    assert.strictEqual(at(one(dev, "kubernetes:apps/v1:Deployment"), "spec.replicas"), 1);
-    assert.strictEqual(at(one(prod, "kubernetes:apps/v1:Deployment"), "spec.replicas"), 3);
+  it("gives the proxy, in dev and prod, an environment its own loader accepts", () => {
+    for (const result of [dev, prod]) {
+      const data = at(one(result, "kubernetes:core/v1:ConfigMap"), "data") as Record<string, string>;
+      const cache = one(result, "aws:s3/bucket:Bucket", `${one(result, "modproxy:components:ModuleStorage").name}-bucket`);
+      assert.strictEqual(loadConfig(data).s3Bucket, cache.id, "the bucket the stack made");
+    }
+  });
+
+  it("runs more replicas in prod, counted by the autoscaler alone", () => {
+    assert.strictEqual(at(one(dev, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"), "spec.minReplicas"), 1);
+    assert.strictEqual(at(one(prod, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"), "spec.minReplicas"), 3);
+    for (const result of [dev, prod]) assert.strictEqual(at(one(result, "kubernetes:apps/v1:Deployment"), "spec.replicas"), undefined);
   });
 
   it("keeps the dev load balancer internal and puts prod's on the internet behind client ranges", () => {

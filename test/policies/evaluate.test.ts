@@ -67,7 +67,12 @@ describe("offline policy evaluation", () => {
     const found = await evaluatePolicies([limit], [scaled(unknown)]);
     assert.deepEqual(
       found.map((v) => [v.enforcementLevel, v.message]),
-      [["advisory", "can't run policy during preview: string value at .replicas can't be known during preview"]],
+      [
+        [
+          "advisory",
+          "can't run policy 'replica-limit' from policy pack 'modproxy@v0.1.0' during preview: string value at .replicas can't be known during preview",
+        ],
+      ],
     );
   });
 

@@ -20,4 +20,15 @@ describe("README policy checks section", () => {
     ]);
     assert.deepEqual(documented, expected);
   });
+
+  it("gives pipelines the pack and each stack's pack config as the engine test passes them", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "../../README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### With credentials: the real engine"));
+    const previews = [...section.matchAll(/pulumi preview --stack (\w+)(.*)$/gm)];
+    assert.ok(previews.length >= 3, "the command, and the GitHub Actions and GitLab CI snippets");
+    for (const [line, stack, flags] of previews) {
+      assert.match(flags, new RegExp(`--policy-pack policies --policy-pack-config policies/config/${stack}\\.json$`), line);
+      assert.ok(fs.existsSync(path.join(__dirname, "../../policies/config", `${stack}.json`)), line);
+    }
+  });
 });

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, loadConfig, SETTINGS } from "../../proxy-app/src/config";
+import { ConfigError, loadConfig, SETTINGS, settingsEnvironment } from "../../proxy-app/src/config";
 import { parseGoDuration } from "../../proxy-app/src/duration";
+import { goToolchainDefaultProxy } from "../../proxy-app/src/go-toolchain";
 
 describe("proxy configuration", () => {
   it("uses documented defaults and the go toolchain's default proxy without direct", () => {
-    const c = loadConfig({});
+    const c = loadConfig({}, {}, { defaultUpstream: goToolchainDefaultProxy });
     assert.equal(c.port, 3000);
     assert.equal(c.host, "0.0.0.0");
     assert.equal(c.storageDir, "./data");
@@ -49,24 +50,25 @@ describe("proxy configuration", () => {
   });
 
   it("reads the memory budget as a size and the workers as a count", () => {
-    assert.equal(loadConfig({ MODPROXY_MEMORY_CACHE: "512KiB" }).memoryCache, 512 * 1024);
-    assert.equal(loadConfig({ MODPROXY_MEMORY_CACHE: "1GB" }).memoryCache, 1e9);
-    assert.equal(loadConfig({ MODPROXY_MEMORY_CACHE: "0" }).memoryCache, 0);
-    assert.equal(loadConfig({}, { memoryCache: "2 MiB" }).memoryCache, 2 * 1024 * 1024);
-    assert.equal(loadConfig({ MODPROXY_WORKERS: "4" }).workers, 4);
-    assert.equal(loadConfig({}).workers, undefined);
+    assert.equal(loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_MEMORY_CACHE: "512KiB" }).memoryCache, 512 * 1024);
+    assert.equal(loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_MEMORY_CACHE: "1GB" }).memoryCache, 1e9);
+    assert.equal(loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_MEMORY_CACHE: "0" }).memoryCache, 0);
+    assert.equal(loadConfig({ MODPROXY_UPSTREAM: "off" }, { memoryCache: "2 MiB" }).memoryCache, 2 * 1024 * 1024);
+    assert.equal(loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_WORKERS: "4" }).workers, 4);
+    assert.equal(loadConfig({ MODPROXY_UPSTREAM: "off" }).workers, undefined);
     assert.throws(
-      () => loadConfig({ MODPROXY_MEMORY_CACHE: "lots", MODPROXY_WORKERS: "0" }),
+      () => loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_MEMORY_CACHE: "lots", MODPROXY_WORKERS: "0" }),
       (err: Error) =>
         err instanceof ConfigError &&
         /MODPROXY_MEMORY_CACHE \(--memory-cache\) = "lots": must be a size/.test(err.message) &&
         /MODPROXY_WORKERS \(--workers\) = "0": must be at least 1/.test(err.message),
     );
-    assert.throws(() => loadConfig({ MODPROXY_MEMORY_CACHE: "64constructor" }), ConfigError);
+    assert.throws(() => loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_MEMORY_CACHE: "64constructor" }), ConfigError);
   });
 
   it("reads the S3 settings and ends a non-empty prefix with /", () => {
     const env = {
+      MODPROXY_UPSTREAM: "off",
       MODPROXY_STORAGE: "s3",
       MODPROXY_S3_BUCKET: "go-modules.example-1",
       MODPROXY_S3_PREFIX: "cache/modproxy",
@@ -84,7 +86,7 @@ describe("proxy configuration", () => {
 
   it("refuses S3 storage without a bucket and an unknown storage kind", () => {
     assert.throws(
-      () => loadConfig({ MODPROXY_STORAGE: "s3" }),
+      () => loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_STORAGE: "s3" }),
       (e: Error) => e instanceof ConfigError && /MODPROXY_S3_BUCKET \(--s3-bucket\) is not set: required when MODPROXY_STORAGE is s3/.test(e.message),
     );
     assert.throws(() => loadConfig({ MODPROXY_STORAGE: "gcs" }), /MODPROXY_STORAGE \(--storage\) = "gcs": must be "disk" or "s3"/);
@@ -123,6 +125,33 @@ describe("proxy configuration", () => {
     );
     assert.throws(() => loadConfig({ PORT: "12ab" }), /PORT \(--port\) = "12ab": must be a whole number/);
     assert.throws(() => loadConfig({ MODPROXY_UPSTREAM_TIMEOUT: "0s" }), /at least 1ms/);
+  });
+
+  it("requires an upstream unless told where its default comes from, and runs nothing to find one", () => {
+    assert.throws(
+      () => loadConfig({ PATH: "/nonexistent" }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.problems.length === 1 &&
+        e.problems[0].key === "upstream" &&
+        /^MODPROXY_UPSTREAM \(--upstream\) is not set: required/.test(e.problems[0].text),
+    );
+  });
+
+  it("names each bad setting by its key, for callers that chose the values", () => {
+    assert.throws(
+      () => loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_LIST_TTL: "0s", GOSUMDB: "Sum.Golang.Org" }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        JSON.stringify(e.problems.map((p) => p.key)) === JSON.stringify(["goSumDb", "listTtlMs"]) &&
+        e.problems[1].text === 'MODPROXY_LIST_TTL (--list-ttl) = "0s": must be at least 1ms',
+    );
+  });
+
+  it("hands settings over as the environment variables it reads them from", () => {
+    const env = settingsEnvironment({ upstream: "off", listTtlMs: "2m", goPrivate: undefined, spoolDir: "/var/spool/modproxy" });
+    assert.deepEqual(env, { MODPROXY_UPSTREAM: "off", MODPROXY_LIST_TTL: "2m", MODPROXY_SPOOL_DIR: "/var/spool/modproxy" });
+    assert.equal(loadConfig(env).listTtlMs, 120_000);
   });
 
   it("parses Go durations", () => {

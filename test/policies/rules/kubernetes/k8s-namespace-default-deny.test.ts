@@ -40,6 +40,19 @@ describe("k8s-namespace-default-deny", () => {
     ]);
     assert.deepEqual(await messages(kubernetesNamespaceDefaultDeny, [proxy, allowsEgress], { "k8s-namespace-default-deny": { directions: ["Ingress"] } }), []);
   });
+  it("takes an object the engine gives no properties (its cluster is not known yet) as unknown, not as in the default namespace", async () => {
+    // So the engine sends the objects of a cluster still to be created, in a stack's first preview.
+    const pending = [resource("kubernetes:apps/v1:Deployment", "proxy", {}), resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", "deny", {})];
+    assert.deepEqual(
+      (await violations(kubernetesNamespaceDefaultDeny, pending)).map((v) => [v.enforcementLevel, v.message]),
+      [
+        [
+          "advisory",
+          "can't run policy 'k8s-namespace-default-deny' from policy pack 'modproxy@v0.1.0' during preview: Object value at .metadata can't be known during preview",
+        ],
+      ],
+    );
+  });
   it("exempts kube-system by default, and the namespaces config names instead", async () => {
     const system = deployment("coredns", {}, {}, "kube-system");
     const monitoring = deployment("agent", {}, {}, "monitoring");

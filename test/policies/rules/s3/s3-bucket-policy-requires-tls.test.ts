@@ -73,7 +73,11 @@ describe("s3-bucket-policy-requires-tls", () => {
       found.map((v) => [v.enforcementLevel, v.urn, v.message]),
       [
         ["mandatory", unpoliced.urn, 'Bucket "logs" has no BucketPolicy denying non-TLS access.'],
-        ["advisory", undefined, "can't run policy during preview: string value at .policy can't be known during preview"],
+        [
+          "advisory",
+          undefined,
+          "can't run policy 's3-bucket-policy-requires-tls' from policy pack 'modproxy@v0.1.0' during preview: string value at .policy can't be known during preview",
+        ],
       ],
     );
   });
