@@ -73,6 +73,7 @@ export async function buildProxyServices(config: ProxyConfig, log: (msg: string)
   const reach: HttpProxyOptions = { egress, credentials };
   const direct = noProxy.isEmpty() && !listsDirect(config.upstream) ? undefined : await goDirectFromConfig(config, options);
   const metrics = new ProxyMetrics();
+  metrics.watchStorage(storage);
   const upstream = upstreamFromList(config.upstream, { timeoutMs: config.upstreamTimeoutMs, metrics, direct, ...reach });
   const privateRoute = direct && { noProxy, upstream: direct };
   const memoryCache = config.memoryCache ?? defaultOf("memoryCache");

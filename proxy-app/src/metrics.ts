@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { MemoryTier } from "./memory-tier";
+import type { Storage } from "./storage/storage";
 
 /** The proxy's Prometheus metrics, in a registry of its own so several proxies can run in one process. */
 export class ProxyMetrics {
@@ -92,6 +93,25 @@ export class ProxyMetrics {
     registers: [this.registry],
   });
 
+  /** The storage whose readiness the gauge below checks when collected. */
+  private storage?: Storage;
+
+  readonly storageReady: Gauge = new Gauge({
+    name: "modproxy_storage_ready",
+    help: "1 when storage passes the check /readyz makes (a probe file and free space on disk, HeadBucket on S3), made at each scrape; 0 when it fails in any worker.",
+    // A worker that cannot store makes the pod unready: the cluster's answer is the worst worker's.
+    aggregator: "min",
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.storage) return;
+      const ready = await this.storage.checkReady().then(
+        () => 1,
+        () => 0,
+      );
+      this.storageReady.set(ready);
+    },
+  });
+
   /** The memory tier whose size the gauges below report when collected, rather than on every change. */
   private tier?: MemoryTier;
 
@@ -111,6 +131,10 @@ export class ProxyMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "modproxy_" });
+  }
+
+  watchStorage(storage: Storage): void {
+    this.storage = storage;
   }
 
   watchTier(tier: MemoryTier): void {
