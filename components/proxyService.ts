@@ -56,6 +56,8 @@ function httpsTo(cidrs: readonly string[]): k8s.types.input.networking.v1.Networ
 export class ProxyService extends pulumi.ComponentResource {
   /** The generated client token (a Pulumi secret). */
   readonly clientToken: pulumi.Output<string>;
+  /** The namespace's name, once it exists: what else goes in it depends on it through this. */
+  readonly namespace: pulumi.Output<string>;
 
   constructor(name: string, args: ProxyServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("modproxy:components:ProxyService", name, {}, opts);
@@ -80,6 +82,7 @@ export class ProxyService extends pulumi.ComponentResource {
       parent,
     );
     const childOpts = { parent: this, dependsOn: [namespace] };
+    this.namespace = namespace.metadata.name;
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-sa`,
@@ -292,6 +295,6 @@ export class ProxyService extends pulumi.ComponentResource {
       childOpts,
     );
 
-    this.registerOutputs({ clientToken: this.clientToken });
+    this.registerOutputs({ clientToken: this.clientToken, namespace: this.namespace });
   }
 }

@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { isInternetWide, isPrivateCidr, parseCidr } from "../common/cidr";
+import { MONITORING_PARTS, MonitoringPart } from "../components/monitoring";
 import { proxyEnvironment, ProxySettings } from "../components/proxyEnvironment";
 import { ConfigError as ProxyConfigError, loadConfig, ProxyConfig } from "../proxy-app/src/config";
 import { parseUpstreamList } from "../proxy-app/src/upstream/chain";
@@ -91,6 +92,10 @@ export interface ModproxyConfig {
   readonly egressCidrs: readonly string[];
   /** `modproxy:vcsCredentials` (secret): a .netrc for private VCS hosts. @default unset */
   readonly vcsCredentials?: string;
+  /** `modproxy:monitoring`: what of monitoring/ to ship: dashboard (a ConfigMap for Grafana's sidecar), alerts (a PrometheusRule). @default [] */
+  readonly monitoring: readonly MonitoringPart[];
+  /** `modproxy:monitoringLabels`: `key=value` labels for the dashboard and rules, to match Grafana's and Prometheus's selectors. @default {} */
+  readonly monitoringLabels: Readonly<Record<string, string>>;
   /** `modproxy:renderYamlTo`: write the Kubernetes manifests to this directory instead of applying them. @default unset */
   readonly renderYamlTo?: string;
 }
@@ -125,6 +130,9 @@ export class ConfigError extends Error {
 
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const K8S_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const LABEL_NAME = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
+const LABEL_KEY = new RegExp(`^(${DNS_NAME.source.slice(1, -1)}/)?${LABEL_NAME}$`);
+const LABEL_VALUE = new RegExp(`^(${LABEL_NAME})?$`);
 
 /**
  * Collects problems while reading keys, so all of them end up in one error. parseConfig reads
@@ -336,6 +344,22 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
   const vcsCredentials = r.secret("modproxy:vcsCredentials");
   const renderYamlTo = r.raw("modproxy:renderYamlTo");
 
+  const monitoring = [...new Set(r.list("modproxy:monitoring") ?? [])] as MonitoringPart[];
+  const unknownParts = monitoring.filter((part) => !(MONITORING_PARTS as readonly string[]).includes(part));
+  if (unknownParts.length > 0) {
+    r.problems.push(`modproxy:monitoring must list ${MONITORING_PARTS.join(" and/or ")} (got "${unknownParts.join(", ")}")`);
+  }
+  const monitoringLabels: Record<string, string> = {};
+  for (const item of r.list("modproxy:monitoringLabels") ?? []) {
+    const [key, value, ...extra] = item.split("=");
+    // Kubernetes' own rules: an optional DNS prefix, a name of 63 characters, a value of 63 or none.
+    if (extra.length > 0 || value === undefined || !LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
+      r.problems.push(`modproxy:monitoringLabels must be key=value Kubernetes labels separated by commas (got "${item}")`);
+    } else {
+      monitoringLabels[key] = value;
+    }
+  }
+
   checkWithTheProxy(
     r,
     {
@@ -398,6 +422,8 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     hostedZoneId,
     egressCidrs,
     vcsCredentials,
+    monitoring,
+    monitoringLabels,
     renderYamlTo,
   };
 }

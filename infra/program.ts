@@ -8,6 +8,7 @@ import { Cluster } from "../components/cluster";
 import { LoadBalancer } from "../components/loadBalancer";
 import { LOG_PREFIXES, LogBucket } from "../components/logBucket";
 import { ModuleStorage } from "../components/moduleStorage";
+import { Monitoring } from "../components/monitoring";
 import { Network } from "../components/network";
 import { ProxyService } from "../components/proxyService";
 import { ModproxyConfig } from "./config";
@@ -112,6 +113,10 @@ export function createModproxy(config: ModproxyConfig) {
     },
     { provider: cluster.provider },
   );
+
+  if (config.monitoring.length > 0) {
+    new Monitoring(name, { namespace: proxy.namespace, parts: config.monitoring, labels: config.monitoringLabels }, { provider: cluster.provider });
+  }
 
   return {
     url: loadBalancer.url,

@@ -18,6 +18,7 @@ const needsTools = [
   "test/policies/engine.test.ts",
   "test/infra/admission.test.ts",
   "test/infra/manifests.test.ts",
+  "test/monitoring/metric-names.test.ts",
 ];
 
 module.exports = {

@@ -65,8 +65,28 @@ describe("parseConfig", () => {
       hostedZoneId: "Z123",
       egressCidrs: ["0.0.0.0/0"],
       vcsCredentials: undefined,
+      monitoring: [],
+      monitoringLabels: {},
       renderYamlTo: undefined,
     });
+  });
+
+  it("reads which monitoring parts to ship and the labels to give them", () => {
+    const config = parse({
+      "modproxy:monitoring": "dashboard, alerts,dashboard",
+      "modproxy:monitoringLabels": "release=kube-prometheus-stack,example.com/team=",
+    });
+    assert.deepStrictEqual(config.monitoring, ["dashboard", "alerts"]);
+    assert.deepStrictEqual(config.monitoringLabels, { release: "kube-prometheus-stack", "example.com/team": "" });
+  });
+
+  it("refuses unknown monitoring parts and malformed labels, naming each", () => {
+    assert.deepStrictEqual(problemsOf({ "modproxy:monitoring": "dashboard,grafana", "modproxy:monitoringLabels": "release,a=b=c,-x=1,ok=fine" }), [
+      'modproxy:monitoring must list dashboard and/or alerts (got "grafana")',
+      'modproxy:monitoringLabels must be key=value Kubernetes labels separated by commas (got "release")',
+      'modproxy:monitoringLabels must be key=value Kubernetes labels separated by commas (got "a=b=c")',
+      'modproxy:monitoringLabels must be key=value Kubernetes labels separated by commas (got "-x=1")',
+    ]);
   });
 
   it("derives the defaults that follow other keys", () => {

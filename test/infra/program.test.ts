@@ -50,6 +50,25 @@ describe("the modproxy program", () => {
     }
   });
 
+  it("ships the dashboard the stacks ask for, and the alerting rules where asked, in the proxy's namespace after it", async () => {
+    const withAlerts = await synthesize("dev", {
+      config: { "modproxy:monitoring": "dashboard,alerts", "modproxy:monitoringLabels": "release=prom", "modproxy:namespace": "goproxy" },
+    });
+    const without = await synthesize("dev", { config: { "modproxy:monitoring": "" } });
+    for (const result of [dev, prod, withAlerts]) {
+      const monitoring = one(result, "modproxy:components:Monitoring");
+      const dashboard = ofType(result, "kubernetes:core/v1:ConfigMap").find((c) => c.parent === monitoring.urn);
+      assert.ok(dashboard, "a dashboard ConfigMap");
+      assert.strictEqual(at(dashboard, "metadata.namespace"), at(one(result, "kubernetes:core/v1:Namespace"), "metadata.name"));
+      assert.strictEqual(at(dashboard, "metadata.labels.grafana_dashboard"), "1");
+      assert.ok(dashboard.propertyDependencies["metadata"]?.includes(one(result, "kubernetes:core/v1:Namespace").urn), "created after the namespace");
+    }
+    for (const result of [dev, prod]) assert.strictEqual(countOf(result, "kubernetes:monitoring.coreos.com/v1:PrometheusRule"), 0);
+    const rule = one(withAlerts, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+    assert.deepStrictEqual([at(rule, "metadata.namespace"), at(rule, "metadata.labels.release")], ["goproxy", "prom"]);
+    assert.strictEqual(countOf(without, "modproxy:components:Monitoring"), 0);
+  });
+
   it("sends the load balancer's access logs and the cache's server access logs to the log bucket", () => {
     for (const result of [dev, prod]) {
       const logBucket = one(result, "aws:s3/bucket:Bucket", `${one(result, "modproxy:components:LogBucket").name}-logs`);
@@ -77,7 +96,10 @@ describe("the modproxy program", () => {
 
   it("gives the proxy, in dev and prod, an environment its own loader accepts", () => {
     for (const result of [dev, prod]) {
-      const data = at(one(result, "kubernetes:core/v1:ConfigMap"), "data") as Record<string, string>;
+      const proxy = one(result, "modproxy:components:ProxyService");
+      const settings = ofType(result, "kubernetes:core/v1:ConfigMap").filter((c) => c.parent === proxy.urn);
+      assert.strictEqual(settings.length, 1);
+      const data = at(settings[0], "data") as Record<string, string>;
       const cache = one(result, "aws:s3/bucket:Bucket", `${one(result, "modproxy:components:ModuleStorage").name}-bucket`);
       assert.strictEqual(loadConfig(data).s3Bucket, cache.id, "the bucket the stack made");
     }
@@ -217,11 +239,12 @@ describe("the modproxy program", () => {
     const rendered = await synthesize("dev", { config: { "modproxy:renderYamlTo": "manifests" } });
     for (const result of [dev, prod, rendered]) {
       const provider = one(result, "pulumi:providers:kubernetes");
-      const proxy = one(result, "modproxy:components:ProxyService");
+      const components = ["ProxyService", "Monitoring"].map((c) => one(result, `modproxy:components:${c}`).urn);
       const objects = result.resources.filter((r) => r.type.startsWith("kubernetes:"));
       assert.ok(objects.length > 0, "the program creates Kubernetes objects");
       for (const object of objects) {
-        assert.deepStrictEqual([object.name, object.parent, object.provider], [object.name, proxy.urn, provider.urn]);
+        assert.ok(components.includes(String(object.parent)), `${object.name} belongs to a component`);
+        assert.deepStrictEqual([object.name, object.provider], [object.name, provider.urn]);
       }
     }
     assert.strictEqual(one(rendered, "pulumi:providers:kubernetes").inputs.renderYamlToDirectory, "manifests");
