@@ -107,13 +107,15 @@ describe("modproxy serve with MODPROXY_WORKERS=2", function () {
     assert.equal(upstream.requests.filter((r) => r.path === zipPath).length, 1, stderr);
   });
 
-  it("answers /metrics with the sum of both workers' counts", async () => {
+  it("answers /metrics with the sum of both workers' counts, and their readiness at worst", async () => {
     // Connections alternate between the workers, so either one alone would have counted about half.
     for (let i = 0; i < 4; i++) {
       const metrics = (await get(`${url}/metrics`)).body.toString();
       assert.match(metrics, /modproxy_requests_total\{kind="zip",status="200"\} 200\b/);
       const rss = /^modproxy_process_resident_memory_bytes (\d+)/m.exec(metrics);
       assert.ok(rss && Number(rss[1]) > 0);
+      // Readiness is the worst worker's, not a sum of them.
+      assert.match(metrics, /^modproxy_storage_ready 1$/m);
     }
   });
 
