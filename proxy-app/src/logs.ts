@@ -32,6 +32,8 @@ export type CacheResult =
  * interleave mid-line.
  */
 const MAX_WRITE = 4096;
+/** Lines held while stdout or the audit file cannot take them; past it new lines are dropped rather than memory exhausted. */
+const MAX_BUFFERED = 16 * 1024 * 1024;
 /** A request path longer than this is cut in the log, so the line stays within MAX_WRITE. */
 const MAX_PATH = 1024;
 /** Event messages (an upstream's complaint, a stack trace) are cut here, for the same reason. */
@@ -83,7 +85,7 @@ export interface LogOutput {
 /** The loggers of `modproxy serve`; throws AuditLogError when the audit file cannot be opened for appending. */
 export function createLogs(settings: LogSettings, out: LogOutput = {}): Logs {
   const pretty = settings.format === "pretty" || (settings.format === "auto" && (out.isTTY ?? process.stdout.isTTY === true));
-  const raw = out.stdout ?? pino.destination({ fd: 1, sync: false, maxWrite: MAX_WRITE });
+  const raw = out.stdout ?? pino.destination({ fd: 1, sync: false, maxWrite: MAX_WRITE, maxLength: MAX_BUFFERED });
   const stdout = pretty ? prettyStream(raw) : raw;
   const root = pino(
     {
@@ -116,7 +118,7 @@ function auditLogger(destination: string, stdout: DestinationStream): Logger | u
   } catch (err) {
     throw new AuditLogError(`cannot append to the audit log ${destination}: ${(err as Error).message}`);
   }
-  return audit(pino.destination({ fd, sync: false, maxWrite: MAX_WRITE }));
+  return audit(pino.destination({ fd, sync: false, maxWrite: MAX_WRITE, maxLength: MAX_BUFFERED }));
 }
 
 /** Human-readable lines for a terminal, one per record. */

@@ -47,7 +47,7 @@ describe("the go command's downloads in the access and audit logs", function () 
     await go.runOk(["mod", "download", "-json", ...MODULES]);
     const lines = raw.map((l) => JSON.parse(l) as Line);
     // The go command percent-encodes the "!" of case-encoded paths; the log keeps the path as it came.
-    const access = lines.filter((l) => l.type === "access").map((l) => ({ ...l, path: decodeURIComponent(String(l.path)) }));
+    const access = lines.filter((l) => l.type === "access").map((l): Line => ({ ...l, path: decodeURIComponent(String(l.path)) }));
     const audit = lines.filter((l) => l.type === "audit");
     for (const mv of MODULES) {
       const [module, version] = mv.split("@");
