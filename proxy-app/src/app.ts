@@ -11,6 +11,7 @@ import { AnswerCache } from "./answer-cache";
 import { ArtifactStore } from "./artifact";
 import { defaultOf, ProxyConfig, settingName } from "./config";
 import { VerifyingFetcher, withFlightLock, withSingleFlight } from "./fetcher";
+import type { Logs } from "./logs";
 import { MemoryTier } from "./memory-tier";
 import type { WorkerLink } from "./cluster";
 import { ProxyMetrics } from "./metrics";
@@ -34,6 +35,8 @@ export interface StartOptions {
   directEnv?: Record<string, string>;
   /** Set in a cluster worker: upstream fetches and /metrics are shared with the other workers through the primary. */
   cluster?: WorkerLink;
+  /** Where each request's access line (and each version file's audit line) goes; without it, nowhere. */
+  logs?: Logs;
 }
 
 /** MODPROXY_DIRECT_TIMEOUT's default, for callers that build a ProxyConfig themselves. */
@@ -149,7 +152,7 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   const { service, sumdb, storage, metrics, tier, access } = services;
   options.cluster?.shareMetrics(metrics.registry);
   const metricsText = options.cluster && (() => options.cluster!.metrics());
-  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, auth, tier, access, metricsText });
+  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, logs: options.logs, auth, tier, access, metricsText });
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   // Slow clients may take long over a large zip, but an idle keep-alive socket should not pin a worker.
   server.keepAliveTimeout = 5_000;

@@ -6,14 +6,38 @@ const RECHECK_MS = 5_000;
 
 export class TokenFileError extends Error {}
 
+/** Hex digits of a token's SHA-256 that name it in logs: enough to tell tokens apart, far too few to find one. */
+const FINGERPRINT_HEX = 12;
+/** What a token's name may hold: it is written into every log line of its requests as is. */
+const TOKEN_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+
 /**
- * Client tokens kept in a file, one per line ("#" comments and blank lines
- * ignored), re-read when the file changes so a rotated Secret needs no restart.
- * A client presents a token as a Bearer token or as the password of HTTP Basic
- * auth (what the go command sends from .netrc), with any user name.
+ * Who a request came from, as logs may name it: the token's name from the
+ * file, else a short fingerprint of it (the first hex digits of its SHA-256),
+ * never the token.
+ */
+export interface ClientIdentity {
+  /** The fingerprint, always there: `printf %s "$TOKEN" | sha256sum | cut -c1-12` finds it for a token. */
+  readonly id: string;
+  readonly name?: string;
+  /** The name, else the fingerprint. */
+  readonly label: string;
+}
+
+interface KnownToken {
+  digest: Buffer;
+  client: ClientIdentity;
+}
+
+/**
+ * Client tokens kept in a file, one per line as `<token>` or `<name> <token>`
+ * ("#" comments and blank lines ignored), re-read when the file changes so a
+ * rotated Secret needs no restart. A client presents a token as a Bearer token
+ * or as the password of HTTP Basic auth (what the go command sends from
+ * .netrc), with any user name.
  */
 export class TokenAuthenticator {
-  private digests: Buffer[] = [];
+  private tokens: KnownToken[] = [];
   private mtimeMs = -1;
   private checkedAt = 0;
 
@@ -38,12 +62,21 @@ export class TokenAuthenticator {
     } catch (err) {
       throw new TokenFileError(`cannot read the token file ${this.file}: ${(err as Error).message}`);
     }
-    const tokens = text
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l !== "" && !l.startsWith("#"));
+    const tokens: KnownToken[] = [];
+    for (const [i, line] of text.split("\n").entries()) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[0] === "" || fields[0].startsWith("#")) continue;
+      // The line number only: the line itself holds a token.
+      const bad = (why: string) => new TokenFileError(`the token file ${this.file}, line ${i + 1}: ${why}`);
+      if (fields.length > 2) throw bad('expected "<token>" or "<name> <token>"');
+      const [name, token] = fields.length === 2 ? fields : [undefined, fields[0]];
+      if (name !== undefined && !TOKEN_NAME.test(name)) throw bad("a token's name is 1-64 letters, digits and . _ @ -");
+      const d = digest(token);
+      const id = d.toString("hex").slice(0, FINGERPRINT_HEX);
+      tokens.push({ digest: d, client: { id, name, label: name ?? id } });
+    }
     if (tokens.length === 0) throw new TokenFileError(`the token file ${this.file} holds no tokens: every client would be refused`);
-    this.digests = tokens.map(digest);
+    this.tokens = tokens;
     this.mtimeMs = mtimeMs;
   }
 
@@ -56,14 +89,16 @@ export class TokenAuthenticator {
     if (st && st.mtimeMs !== this.mtimeMs) await this.reload().catch(() => undefined);
   }
 
-  /** True when the Authorization header carries a known token. */
-  async allows(authorization: string | undefined): Promise<boolean> {
+  /** The client whose token the Authorization header carries; undefined when it carries no known token. */
+  async identify(authorization: string | undefined): Promise<ClientIdentity | undefined> {
     const presented = tokenOf(authorization);
-    if (presented === undefined) return false;
+    if (presented === undefined) return undefined;
     await this.refresh();
     const d = digest(presented);
-    // Compare fixed-length digests in constant time so response timing says nothing about a token.
-    return this.digests.reduce((found, known) => timingSafeEqual(known, d) || found, false);
+    // Compare fixed-length digests in constant time, every one of them, so response timing says nothing about a token.
+    let found: ClientIdentity | undefined;
+    for (const known of this.tokens) if (timingSafeEqual(known.digest, d)) found = known.client;
+    return found;
   }
 }
 

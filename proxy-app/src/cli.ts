@@ -6,6 +6,7 @@ import { buildProxyServices, startProxy, TlsFileError } from "./app";
 import { defaultWorkers, runPrimary, WorkerLink } from "./cluster";
 import { auditStore, formatAuditSummary } from "./audit";
 import { TokenFileError } from "./auth";
+import { AuditLogError, createLogs } from "./logs";
 import { ConfigError, defaultOf, loadConfig, ProxyConfig, SETTINGS } from "./config";
 import { parseGoDuration } from "./duration";
 import { collectGarbage, GcOptions, PinList } from "./gc";
@@ -125,6 +126,7 @@ async function main(argv: string[]): Promise<number> {
 function isStartupError(err: unknown): boolean {
   return (
     err instanceof TokenFileError ||
+    err instanceof AuditLogError ||
     err instanceof TlsFileError ||
     err instanceof GoDirectSetupError ||
     err instanceof NetrcFileError ||
@@ -135,7 +137,13 @@ function isStartupError(err: unknown): boolean {
 }
 
 async function serve(config: ProxyConfig): Promise<number> {
-  const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
+  const logs = createLogs({
+    level: config.logLevel ?? defaultOf("logLevel"),
+    format: config.logFormat ?? defaultOf("logFormat"),
+    audit: config.auditLog ?? defaultOf("auditLog"),
+  });
+  // What the proxy's parts report is something that went wrong, or is about to be worked around.
+  const log = (msg: string) => logs.events.warn(msg);
   const workers = config.workers ?? defaultWorkers();
   const link = cluster.isWorker ? new WorkerLink() : undefined;
   // Checked once, before any worker starts: the workers share the storage.
@@ -152,7 +160,7 @@ async function serve(config: ProxyConfig): Promise<number> {
   if (workers > 1 && cluster.isPrimary) return runPrimary({ workers, log, onReady: banner });
   let proxy;
   try {
-    proxy = await startProxy(config, log, { cluster: link });
+    proxy = await startProxy(config, log, { cluster: link, logs });
   } catch (err) {
     const why = listenProblem(config, err);
     if (why === undefined) throw err;
@@ -167,7 +175,7 @@ async function serve(config: ProxyConfig): Promise<number> {
       // A terminal's Ctrl-C reaches a worker twice: directly, and as SIGTERM from the primary.
       if (stopping) return;
       stopping = true;
-      log(`${signal}: finishing requests in flight, then exiting`);
+      logs.events.info(`${signal}: finishing requests in flight, then exiting`);
       proxy.close().then(resolve, resolve);
     };
     process.once("SIGTERM", () => stop("SIGTERM"));

@@ -55,10 +55,21 @@ export interface ProxyConfig {
   memoryCache?: number;
   /** Processes serving requests (`modproxy serve` only); absent means one per CPU the container may use. */
   workers?: number;
+  /** Least severe event logged; access lines are info. Absent means "info". */
+  logLevel?: LogLevel;
+  /** json, pretty, or auto (pretty on a terminal); absent means auto. */
+  logFormat?: LogFormat;
+  /** Where audit lines go: "off", "stdout" or a file; absent means stdout. */
+  auditLog?: string;
 }
 
 export const VERIFY_MODES = ["require", "when-available"] as const;
 export type VerifyMode = (typeof VERIFY_MODES)[number];
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["auto", "json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const STORAGE_KINDS = ["disk", "s3"] as const;
 export type StorageKind = (typeof STORAGE_KINDS)[number];
@@ -241,6 +252,28 @@ export const SETTINGS: readonly Setting[] = [
     description: "worker processes sharing the port, the storage and the upstream fetches; 1 serves from a single process",
     defaultText: "the CPUs the container may use: the cgroup's cpu.max quota, else the CPUs the process may run on",
   },
+  {
+    key: "logLevel",
+    env: "MODPROXY_LOG_LEVEL",
+    flag: "--log-level",
+    description: `least severe line written to stdout: ${LOG_LEVELS.join(", ")}; access lines are info, what went wrong warn or error`,
+    default: "info",
+  },
+  {
+    key: "logFormat",
+    env: "MODPROXY_LOG_FORMAT",
+    flag: "--log-format",
+    description: 'log lines as "json" (one object a line), "pretty" (for people), or "auto": pretty when stdout is a terminal, else json',
+    default: "auto",
+  },
+  {
+    key: "auditLog",
+    env: "MODPROXY_AUDIT_LOG",
+    flag: "--audit-log",
+    description:
+      'where a line for each module version file a client fetched goes (its token\'s name or fingerprint, never the token): "stdout" among the other lines, a file to append to, or "off"',
+    default: "stdout",
+  },
 ];
 
 /** One bad setting, as the message names it: `MODPROXY_LIST_TTL (--list-ttl) = "0s": must be at least 1ms`. */
@@ -320,6 +353,9 @@ const schema = z
     spoolDir: z.string().min(1, "must not be empty").optional(),
     memoryCache: z.string().transform(toBytes),
     workers: z.string().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(1, "must be at least 1")).optional(),
+    logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }),
+    logFormat: z.enum(LOG_FORMATS, { error: `must be ${LOG_FORMATS.map((k) => `"${k}"`).join(", ")}` }),
+    auditLog: z.string().min(1, "must not be empty"),
     s3Endpoint: z
       .string()
       .refine((u) => URL.canParse(u) && ["http:", "https:"].includes(new URL(u).protocol), "must be an http:// or https:// URL")

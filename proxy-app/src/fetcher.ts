@@ -25,6 +25,8 @@ export interface FetchedFile {
   done: Promise<void>;
   /** What was checked and recorded, once `done` has resolved. */
   readonly record?: ArtifactRecord;
+  /** The upstream it came from (see UpstreamResponse.from). */
+  readonly upstream?: string;
 }
 
 /**
@@ -85,6 +87,12 @@ export interface VerifyingFetcherOptions {
   zips?: Fetcher;
 }
 
+/** A .info or .mod as an upstream gave it. */
+interface SmallFile {
+  body: Buffer;
+  upstream?: string;
+}
+
 type Expectation = { kind: "db"; hashes: ExpectedHashes } | { kind: "not-looked-up" } | { kind: "unreachable"; why: string };
 
 /**
@@ -107,10 +115,10 @@ export class VerifyingFetcher implements Fetcher {
   async fetch(req: VersionFileRequest, { replace = false } = {}): Promise<FetchedFile> {
     if (req.kind === "zip") return this.zip(req, replace);
     const key = versionFilePath(req.encodedModule, req.encodedVersion, req.kind);
-    const record = req.kind === "info" ? await this.info(req, key) : await this.mod(req, key);
-    const body = record.body;
-    await this.publish(key, body, record.record, replace, req);
-    return { size: body.length, etag: etagOf(record.record), open: () => body, done: Promise.resolve(), record: record.record };
+    const got = req.kind === "info" ? await this.info(req, key) : await this.mod(req, key);
+    const body = got.body;
+    await this.publish(key, body, got.record, replace, req);
+    return { size: body.length, etag: etagOf(got.record), open: () => body, done: Promise.resolve(), record: got.record, upstream: got.upstream };
   }
 
   /** Clears what crashed processes left in the spool directory. */
@@ -132,16 +140,16 @@ export class VerifyingFetcher implements Fetcher {
     this.scheduleRetry();
   }
 
-  private async info(req: VersionFileRequest, key: string): Promise<{ body: Buffer; record: ArtifactRecord }> {
-    const body = await this.small(req, key, MAX_INFO);
+  private async info(req: VersionFileRequest, key: string): Promise<SmallFile & { record: ArtifactRecord }> {
+    const { body, upstream } = await this.small(req, key, MAX_INFO);
     const version = infoVersion(body);
     if (version !== req.version) throw this.failed("info", `${req.module}@${req.version}: the upstream's .info names version ${version}`);
-    return { body, record: { sha256: sha256Hex(body), size: body.length, checksum: "not-looked-up" } };
+    return { body, upstream, record: { sha256: sha256Hex(body), size: body.length, checksum: "not-looked-up" } };
   }
 
-  private async mod(req: VersionFileRequest, key: string): Promise<{ body: Buffer; record: ArtifactRecord }> {
+  private async mod(req: VersionFileRequest, key: string): Promise<SmallFile & { record: ArtifactRecord }> {
     const expected = this.expect(req);
-    const body = await this.small(req, key, MAX_GO_MOD);
+    const { body, upstream } = await this.small(req, key, MAX_GO_MOD);
     const h1 = goModHash(body);
     const expectation = await expected;
     const { checksum, db } = this.judge(req, "go.mod", h1, expectation, (h) => h.mod);
@@ -156,7 +164,7 @@ export class VerifyingFetcher implements Fetcher {
     if (zip && zip.goModH1 !== h1 && !(zip.goModH1 === undefined && isSynthesizedGoMod(body, req.module))) {
       throw this.failed("mod-zip", `${req.module}@${req.version}: the .mod differs from the go.mod inside the module zip`);
     }
-    return { body, record: { sha256: sha256Hex(body), size: body.length, h1, checksum, db } };
+    return { body, upstream, record: { sha256: sha256Hex(body), size: body.length, h1, checksum, db } };
   }
 
   /**
@@ -233,6 +241,7 @@ export class VerifyingFetcher implements Fetcher {
     done.catch((err: Error) => spool.fail(err));
     return {
       size: res.size,
+      upstream: res.from,
       // Known once the zip is checked: a small zip is answered after that, a large one starts earlier without it.
       get etag() {
         return etag;
@@ -304,15 +313,16 @@ export class VerifyingFetcher implements Fetcher {
     return this.o.privateRoute?.noProxy.matches(req.module) ? this.o.privateRoute.upstream : this.o.upstream;
   }
 
-  private async small(req: VersionFileRequest, key: string, limit: number): Promise<Buffer> {
+  private async small(req: VersionFileRequest, key: string, limit: number): Promise<SmallFile> {
     const release = await this.slots.acquire();
     const deadline = this.deadline(key);
     try {
       const res = await this.upstreamFor(req).fetch(key);
       deadline.watch(res.body);
-      return await readAll(res.body, limit, `the upstream's ${key}`, () =>
+      const body = await readAll(res.body, limit, `the upstream's ${key}`, () =>
         this.failed("size", `${req.module}@${req.version}: the upstream's .${req.kind} is larger than ${limit} bytes`),
       );
+      return { body, upstream: res.from };
     } catch (err) {
       throw deadline.explain(err);
     } finally {

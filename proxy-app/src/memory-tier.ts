@@ -1,4 +1,5 @@
 import type { ArtifactRecord } from "./artifact";
+import { decodeCase } from "./module-path";
 
 /** Cache-Control of content that never changes: a canonical version's files, a checksum-database tile. */
 export const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
@@ -16,6 +17,8 @@ export interface HotFile {
   kind: string;
   /** Content-Type, Content-Length, Cache-Control and ETag, as `writeHead` takes them. */
   headers: string[];
+  /** The module version a version file belongs to, decoded once for the audit log. */
+  of?: { module: string; version: string };
 }
 
 /** Per-file ceiling as a share of the budget, so a few large files cannot flush the many small ones. */
@@ -54,7 +57,7 @@ export class MemoryTier {
     const kind = kindOf(key);
     const headers = ["Content-Type", CONTENT_TYPES[kind], "Content-Length", String(body.length), "Cache-Control", IMMUTABLE_CACHE];
     if (etag !== undefined) headers.push("ETag", etag);
-    this.files.set(key, { body, etag, record, kind, headers });
+    this.files.set(key, { body, etag, record, kind, headers, of: kind === "sumdb-tile" ? undefined : moduleVersionOf(key) });
     this.used += body.length;
     for (const [oldest, file] of this.files) {
       if (this.used <= this.budget) break;
@@ -89,6 +92,12 @@ export const CONTENT_TYPES = {
   list: "text/plain; charset=utf-8",
   "sumdb-tile": "application/octet-stream",
 } as const;
+
+/** "example.com/!foo/@v/v1.0.0.zip" names example.com/Foo v1.0.0; the key was checked when its file was first served. */
+function moduleVersionOf(key: string): { module: string; version: string } {
+  const at = key.lastIndexOf("/@v/");
+  return { module: decodeCase(key.slice(0, at)), version: decodeCase(key.slice(at + "/@v/".length, key.lastIndexOf("."))) };
+}
 
 function kindOf(key: string): "info" | "mod" | "zip" | "sumdb-tile" {
   if (key.startsWith("sumdb/")) return "sumdb-tile";

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { AnswerCache, STALE_GRACE_MS } from "./answer-cache";
+import { AnswerCache, AnswerState, STALE_GRACE_MS } from "./answer-cache";
 import { Artifact, ArtifactStore, BadUpstreamContentError, readAll, StoredArtifact, VerificationError } from "./artifact";
 import { Fetcher, infoVersion } from "./fetcher";
 import type { ProxyMetrics } from "./metrics";
@@ -9,6 +9,7 @@ import { ModuleRequest, VersionFileRequest, versionFilePath } from "./protocol";
 import { compareVersions, isCanonicalModuleVersion, isPseudoVersion, isValidVersion, latestVersion } from "./semver";
 import { SpoolClosedError } from "./spool";
 import { StorageUnavailableError } from "./storage/storage";
+import type { CacheResult } from "./logs";
 import { LookupDisabledError, NotFoundError, Upstream, UpstreamError } from "./upstream/upstream";
 
 /** Caps on the moving answers read into memory. */
@@ -37,6 +38,12 @@ export interface ModuleServiceOptions {
   onServed?: (req: VersionFileRequest) => void;
 }
 
+/** Where the request log learns what the cache did for a request, and which upstream a miss came from. */
+export interface ServedNote {
+  cache?: CacheResult;
+  upstream?: string;
+}
+
 /**
  * The proxy's logic: serve from storage, else have the fetcher get the file
  * checked and stored; answer list and @latest from a cache that keeps
@@ -51,12 +58,12 @@ export class ModuleService {
     this.log = o.log ?? (() => {});
   }
 
-  async versionFile(req: VersionFileRequest): Promise<Artifact> {
+  async versionFile(req: VersionFileRequest, note?: ServedNote): Promise<Artifact> {
     if (!isCanonicalModuleVersion(req.version)) {
       // A query such as a branch name: its answer moves, so it is neither cached nor stored.
-      const body = await this.fetchSmall(req, versionFilePath(req.encodedModule, req.encodedVersion, "info"), MAX_INFO);
+      const { body, from } = await this.fetchSmall(req, versionFilePath(req.encodedModule, req.encodedVersion, "info"), MAX_INFO);
       checkInfo(body);
-      this.o.metrics.cache.inc({ kind: req.kind, result: "bypass" });
+      this.counted(req.kind, "bypass", note, from);
       return { body, immutable: false };
     }
     const key = versionFilePath(req.encodedModule, req.encodedVersion, req.kind);
@@ -68,12 +75,12 @@ export class ModuleService {
       return { state: "missing" };
     });
     if (stored.state === "ok") {
-      this.o.metrics.cache.inc({ kind: req.kind, result: "hit" });
+      this.counted(req.kind, "hit", note);
       if (stored.record.checksum === "unverified") this.o.onUnverified?.(req);
       this.o.onServed?.(req);
       return stored.artifact;
     }
-    const fetching = this.fetchFile(req, key, stored, storageDown);
+    const fetching = this.fetchFile(req, key, stored, storageDown, note);
     const answering = Date.now() - this.answeredAt < ANSWERING_WINDOW_MS;
     if (req.kind !== "info" || stored.state !== "missing" || answering || !(await this.holdsVersion(req))) return fetching;
     // The .info of a version held and checked while no upstream has answered of late: one that may be dead costs
@@ -83,14 +90,20 @@ export class ModuleService {
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), STALE_GRACE_MS)));
     try {
-      return (await Promise.race([fetching, grace])) ?? this.versionOnly(req, "the upstream is slow to answer");
+      return (await Promise.race([fetching, grace])) ?? this.versionOnly(req, "the upstream is slow to answer", note);
     } finally {
       clearTimeout(timer);
     }
   }
 
   /** The file from the fetcher (checked and stored), or what may stand in for it when the upstream cannot give it. */
-  private async fetchFile(req: VersionFileRequest, key: string, stored: StoredArtifact, storageDown: StorageUnavailableError | undefined): Promise<Artifact> {
+  private async fetchFile(
+    req: VersionFileRequest,
+    key: string,
+    stored: StoredArtifact,
+    storageDown: StorageUnavailableError | undefined,
+    note: ServedNote | undefined,
+  ): Promise<Artifact> {
     try {
       const fetched = await this.o.fetcher.fetch(req, { replace: stored.state === "unrecorded" }).catch((err: unknown) => {
         if (err instanceof NotFoundError) this.answered();
@@ -115,14 +128,14 @@ export class ModuleService {
           throw err;
         });
       }
-      this.o.metrics.cache.inc({ kind: req.kind, result: "miss" });
+      this.counted(req.kind, "miss", note, fetched.upstream);
       this.o.onServed?.(req);
       if (stored.state === "unrecorded") discard(stored.artifact);
       return { body, size: fetched.size, immutable: true, etag: fetched.etag };
     } catch (err) {
       // A copy stored before files were checked still serves when the upstream cannot give a checked one.
       if (stored.state === "unrecorded" && err instanceof UpstreamError && !(err instanceof BadUpstreamContentError)) {
-        this.o.metrics.cache.inc({ kind: req.kind, result: "stale" });
+        this.counted(req.kind, "stale", note);
         this.log(`serving unchecked stored ${key}: ${(err as Error).message}`);
         return stored.artifact;
       }
@@ -130,14 +143,14 @@ export class ModuleService {
       // Without an upstream to fall back on, the storage failure is what the client needs to hear.
       if (storageDown && !(err instanceof VerificationError)) throw storageDown;
       // Resolving a build list fetches .mod and .zip files only, and go mod download then asks for every .info.
-      if (req.kind === "info" && isUnavailable(err) && (await this.holdsVersion(req))) return this.versionOnly(req, (err as Error).message);
+      if (req.kind === "info" && isUnavailable(err) && (await this.holdsVersion(req))) return this.versionOnly(req, (err as Error).message, note);
       throw err;
     }
   }
 
   /** A .info of the version alone, for a version held and checked whose .info the upstream cannot give now; not stored. */
-  private versionOnly(req: VersionFileRequest, why: string): Artifact {
-    this.o.metrics.cache.inc({ kind: "info", result: "stale" });
+  private versionOnly(req: VersionFileRequest, why: string, note: ServedNote | undefined): Artifact {
+    this.counted("info", "stale", note);
     this.log(`answering ${versionFilePath(req.encodedModule, req.encodedVersion, "info")} with its version alone: ${why}`);
     return { body: Buffer.from(JSON.stringify({ Version: req.version }) + "\n"), immutable: false };
   }
@@ -151,15 +164,18 @@ export class ModuleService {
   }
 
   /** Upstream's versions merged with the stored ones; the stored ones alone when upstreams fail. */
-  async list(req: ModuleRequest): Promise<string[]> {
+  async list(req: ModuleRequest, note?: ServedNote): Promise<string[]> {
     const key = `${req.encodedModule}/@v/list`;
+    let from: string | undefined;
     const { body, state } = await this.o.answers.get(
       key,
       async () => {
         const cached = await this.cachedVersions(req.encodedModule);
         let fromUpstream: string[] = [];
         try {
-          fromUpstream = parseList(await this.fetchSmall(req, key, MAX_LIST));
+          const got = await this.fetchSmall(req, key, MAX_LIST);
+          from = got.from;
+          fromUpstream = parseList(got.body);
         } catch (err) {
           // "off" is no answer to store: only a 404/410 leaves the held versions as the list.
           if (!(err instanceof NotFoundError) || cached.length === 0) throw err;
@@ -171,7 +187,7 @@ export class ModuleService {
         return cached.length === 0 ? undefined : formatList(cached);
       },
     );
-    this.o.metrics.cache.inc({ kind: "list", result: state });
+    this.answerCounted("list", state, note, from);
     if (state !== "stale") return parseList(body);
     // Without the upstream only held versions can be served: list no other, so `go get m` picks one of them.
     const held = new Set(await this.cachedVersions(req.encodedModule, true));
@@ -181,7 +197,8 @@ export class ModuleService {
   }
 
   /** Upstream's @latest; when upstreams fail, the stored answer or the latest stored version's .info. */
-  async latest(req: ModuleRequest): Promise<Buffer> {
+  async latest(req: ModuleRequest, note?: ServedNote): Promise<Buffer> {
+    let from: string | undefined;
     const heldLatest = async () => {
       const best = latestVersion(await this.cachedVersions(req.encodedModule, true)) ?? latestVersion(await this.cachedVersions(req.encodedModule));
       if (best === undefined) return undefined;
@@ -193,13 +210,14 @@ export class ModuleService {
     const { body, state } = await this.o.answers.get(
       `${req.encodedModule}/@latest`,
       async () => {
-        const body = await this.fetchSmall(req, `${req.encodedModule}/@latest`, MAX_INFO);
-        checkInfo(body);
-        return body;
+        const got = await this.fetchSmall(req, `${req.encodedModule}/@latest`, MAX_INFO);
+        checkInfo(got.body);
+        from = got.from;
+        return got.body;
       },
       heldLatest,
     );
-    this.o.metrics.cache.inc({ kind: "latest", result: state });
+    this.answerCounted("latest", state, note, from);
     if (state !== "stale") return body;
     // Without the upstream, a latest version that is not held cannot be built: name the newest held one instead.
     const held = new Set(await this.cachedVersions(req.encodedModule, true));
@@ -223,14 +241,33 @@ export class ModuleService {
     return [...versions];
   }
 
-  private async fetchSmall(req: ModuleRequest, path: string, limit: number): Promise<Buffer> {
+  /** Counts a cache result, and tells the request's note. */
+  private counted(kind: string, result: CacheResult, note: ServedNote | undefined, upstream?: string): void {
+    this.o.metrics.cache.inc({ kind, result });
+    if (note) {
+      note.cache = result;
+      note.upstream = upstream;
+    }
+  }
+
+  /** The same for a list or @latest answer, which the metrics count by the answer cache's state. */
+  private answerCounted(kind: "list" | "latest", state: AnswerState, note: ServedNote | undefined, from: string | undefined): void {
+    this.o.metrics.cache.inc({ kind, result: state });
+    if (note) {
+      // A fresh answer came from the upstream just now: this request's or one it joined (which leaves `from` unknown).
+      note.cache = state === "fresh" ? "miss" : state;
+      note.upstream = state === "fresh" ? from : undefined;
+    }
+  }
+
+  private async fetchSmall(req: ModuleRequest, path: string, limit: number): Promise<{ body: Buffer; from?: string }> {
     const upstream = this.o.privateRoute?.noProxy.matches(req.module) ? this.o.privateRoute.upstream : this.o.upstream;
     const res = await upstream.fetch(path).catch((err: unknown) => {
       if (err instanceof NotFoundError) this.answered();
       throw err;
     });
     this.answered();
-    return readAll(res.body, limit, `the upstream's ${path}`);
+    return { body: await readAll(res.body, limit, `the upstream's ${path}`), from: res.from };
   }
 
   /** An upstream answered (a file, or that it has none): it is alive. */

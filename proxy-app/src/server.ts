@@ -5,13 +5,14 @@ import { pipeline } from "node:stream/promises";
 import { statusForError } from "./http-errors";
 import { TokenAuthenticator } from "./auth";
 import type { AccessRecorder } from "./access";
+import { Exchange, logAccess, logAudit, Logs } from "./logs";
 import { CONTENT_TYPES, HotFile, IMMUTABLE_CACHE, MemoryTier } from "./memory-tier";
 import { ProxyMetrics } from "./metrics";
 import { InvalidPathError } from "./module-path";
 import { Artifact } from "./artifact";
 import { ModuleService } from "./module-service";
 import { parseSumdbRequest, SumdbService } from "./sumdb";
-import { parseModuleRequest } from "./protocol";
+import { parseModuleRequest, VersionFileKind } from "./protocol";
 import { oneLine } from "./redact";
 import { Storage, StorageUnavailableError } from "./storage/storage";
 import { UpstreamError } from "./upstream/upstream";
@@ -27,6 +28,8 @@ export interface HandlerDeps {
   storage: Storage;
   metrics: ProxyMetrics;
   log: (msg: string) => void;
+  /** The access log, and the audit log of version files fetched; without them no line is written. */
+  logs?: Logs;
   /** When set, module requests need a token; health and metrics stay open for probes and scrapers. */
   auth?: TokenAuthenticator;
   /** Checked immutable files answered straight from memory. */
@@ -40,58 +43,75 @@ export interface HandlerDeps {
 /** The HTTP face of the proxy: GOPROXY protocol plus health and metrics endpoints. */
 export function createRequestHandler(deps: HandlerDeps): http.RequestListener {
   const hits = new HitMetrics(deps.metrics);
+  const { logs } = deps;
   return (req, res) => {
-    handle(deps, hits, req, res).catch((err: Error) => {
-      deps.log(`internal error on ${req.method} ${req.url}: ${err.stack ?? err.message}`);
-      if (!res.headersSent) sendText(res, 500, "internal error\n");
-      else res.destroy(err);
-    });
+    const x = new Exchange(req.headers["x-request-id"]);
+    handle(deps, hits, req, res, x).then(
+      () => logs && logAccess(logs, x, req, res),
+      (err: Error) => {
+        deps.log(`internal error on ${req.method} ${req.url}: ${err.stack ?? err.message}`);
+        if (!res.headersSent) sendText(res, x, 500, "internal error\n");
+        else res.destroy(err);
+        if (logs) logAccess(logs, x, req, res);
+      },
+    );
   };
 }
 
-async function handle(deps: HandlerDeps, hits: HitMetrics, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  if (req.method !== "GET" && req.method !== "HEAD") {
-    res.setHeader("Allow", "GET, HEAD");
-    sendText(res, 405, `method ${req.method} not allowed: the module proxy protocol is read-only\n`);
-    return;
-  }
+/** Paths answered to anyone, so probes and scrapers need no token. */
+const OPEN_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+
+async function handle(deps: HandlerDeps, hits: HitMetrics, req: http.IncomingMessage, res: http.ServerResponse, x: Exchange): Promise<void> {
+  const started = x.started;
   const url = req.url ?? "/";
   const query = url.indexOf("?");
   const rawPath = query < 0 ? url : url.slice(0, query);
+  if ((req.method === "GET" || req.method === "HEAD") && !OPEN_PATHS.has(rawPath)) {
+    if (deps.auth) {
+      x.client = await deps.auth.identify(req.headers.authorization);
+      if (!x.client) {
+        res.setHeader("X-Request-Id", x.id);
+        res.setHeader("WWW-Authenticate", 'Basic realm="modproxy", charset="UTF-8"');
+        sendText(res, x, 401, "a client token is needed: send it as the password in .netrc (any login) or as a Bearer token\n");
+        deps.metrics.requests.inc({ kind: "unauthorized", status: "401" });
+        return;
+      }
+    }
+    // Storage keys are URL paths without the leading "/" and never hold a "%", so the raw path finds a held file as is.
+    const key = rawPath.slice(1);
+    const hot = deps.tier?.get(key);
+    if (hot) {
+      sendHot(req, res, hot, x);
+      deps.access?.recordFile(key);
+      hits.count(hot.kind, res.statusCode, started);
+      if (hot.of && deps.logs?.audit) logAudit(deps.logs.audit, x, req, res.statusCode, { ...hot.of, kind: hot.kind as VersionFileKind });
+      return;
+    }
+  }
+  // Every other answer carries it through setHeader; a memory hit has it among its prepared headers.
+  res.setHeader("X-Request-Id", x.id);
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.setHeader("Allow", "GET, HEAD");
+    sendText(res, x, 405, `method ${req.method} not allowed: the module proxy protocol is read-only\n`);
+    return;
+  }
   switch (rawPath) {
     case "/healthz":
-      sendText(res, 200, "ok\n");
+      sendText(res, x, 200, "ok\n");
       return;
     case "/readyz":
       try {
         await deps.storage.checkReady();
-        sendText(res, 200, "ready\n");
+        sendText(res, x, 200, "ready\n");
       } catch (err) {
         res.setHeader("Retry-After", STORAGE_RETRY_AFTER_SECONDS);
-        sendText(res, 503, `storage not ready: ${(err as Error).message}\n`);
+        sendText(res, x, 503, `storage not ready: ${(err as Error).message}\n`);
       }
       return;
     case "/metrics":
       res.setHeader("Content-Type", deps.metrics.registry.contentType);
-      sendBody(req, res, 200, Buffer.from(await (deps.metricsText ?? (() => deps.metrics.registry.metrics()))()));
+      sendBody(req, res, x, 200, Buffer.from(await (deps.metricsText ?? (() => deps.metrics.registry.metrics()))()));
       return;
-  }
-
-  if (deps.auth && !(await deps.auth.allows(req.headers.authorization))) {
-    res.setHeader("WWW-Authenticate", 'Basic realm="modproxy", charset="UTF-8"');
-    sendText(res, 401, "a client token is needed: send it as the password in .netrc (any login) or as a Bearer token\n");
-    deps.metrics.requests.inc({ kind: "unauthorized", status: "401" });
-    return;
-  }
-  const started = process.hrtime.bigint();
-  // Storage keys are URL paths without the leading "/" and never hold a "%", so the raw path finds a held file as is.
-  const key = rawPath.slice(1);
-  const hot = deps.tier?.get(key);
-  if (hot) {
-    sendHot(req, res, hot);
-    deps.access?.recordFile(key);
-    hits.count(hot.kind, res.statusCode, started);
-    return;
   }
   let kind = "other";
   try {
@@ -106,30 +126,31 @@ async function handle(deps: HandlerDeps, hits: HitMetrics, req: http.IncomingMes
       kind = `sumdb-${sreq.kind}`;
       const artifact = await deps.sumdb.serve(sreq);
       res.setHeader("Content-Type", sreq.kind === "tile" ? "application/octet-stream" : "text/plain; charset=utf-8");
-      await sendArtifact(req, res, artifact);
+      await sendArtifact(req, res, x, artifact);
       return;
     }
     const mreq = parseModuleRequest(path);
     if (!mreq) {
       res.setHeader("Cache-Control", "no-cache");
-      sendText(res, 404, `not a module proxy path: ${rawPath}\n`);
+      sendText(res, x, 404, `not a module proxy path: ${rawPath}\n`);
       return;
     }
     kind = mreq.kind;
     if (mreq.kind === "list") {
-      const versions = await deps.service.list(mreq);
+      const versions = await deps.service.list(mreq, x);
       res.setHeader("Cache-Control", SHORT_CACHE);
       res.setHeader("Content-Type", CONTENT_TYPES.list);
-      sendBody(req, res, 200, Buffer.from(versions.map((v) => v + "\n").join("")));
+      sendBody(req, res, x, 200, Buffer.from(versions.map((v) => v + "\n").join("")));
     } else if (mreq.kind === "latest") {
-      const info = await deps.service.latest(mreq);
+      const info = await deps.service.latest(mreq, x);
       res.setHeader("Cache-Control", SHORT_CACHE);
       res.setHeader("Content-Type", CONTENT_TYPES.latest);
-      sendBody(req, res, 200, info);
+      sendBody(req, res, x, 200, info);
     } else {
-      const artifact = await deps.service.versionFile(mreq);
+      const artifact = await deps.service.versionFile(mreq, x);
       res.setHeader("Content-Type", CONTENT_TYPES[mreq.kind]);
-      await sendArtifact(req, res, artifact);
+      await sendArtifact(req, res, x, artifact);
+      if (deps.logs?.audit) logAudit(deps.logs.audit, x, req, res.statusCode, mreq);
     }
   } catch (err) {
     const status = statusForError(err);
@@ -142,7 +163,7 @@ async function handle(deps: HandlerDeps, hits: HitMetrics, req: http.IncomingMes
       res.setHeader("Retry-After", STORAGE_RETRY_AFTER_SECONDS);
     }
     res.setHeader("Cache-Control", "no-cache");
-    sendText(res, status, `${clientText(err as Error, status)}\n`);
+    sendText(res, x, status, `${clientText(err as Error, status)}\n`);
   } finally {
     deps.metrics.requests.inc({ kind, status: String(res.statusCode) });
     deps.metrics.duration.observe({ kind }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -150,12 +171,18 @@ async function handle(deps: HandlerDeps, hits: HitMetrics, req: http.IncomingMes
 }
 
 /** The fast path: headers prepared when the file was taken into memory, the body sent as it is. */
-function sendHot(req: http.IncomingMessage, res: http.ServerResponse, hot: HotFile): void {
+function sendHot(req: http.IncomingMessage, res: http.ServerResponse, hot: HotFile, x: Exchange): void {
+  x.cache = "hit-memory";
   if (hot.etag !== undefined && etagMatches(req.headers["if-none-match"], hot.etag)) {
-    res.writeHead(304, ["ETag", hot.etag, "Cache-Control", IMMUTABLE_CACHE]).end();
+    res.writeHead(304, ["ETag", hot.etag, "Cache-Control", IMMUTABLE_CACHE, "X-Request-Id", x.id]).end();
     return;
   }
-  res.writeHead(200, hot.headers).end(req.method === "HEAD" ? undefined : hot.body);
+  res.writeHead(200, hot.headers.concat("X-Request-Id", x.id));
+  if (req.method === "HEAD") res.end();
+  else {
+    res.end(hot.body);
+    x.bytes = hot.body.length;
+  }
 }
 
 /** The metrics of a memory hit, with their label sets resolved once per kind rather than on every request. */
@@ -184,7 +211,7 @@ class HitMetrics {
   }
 }
 
-async function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse, a: Artifact): Promise<void> {
+async function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse, x: Exchange, a: Artifact): Promise<void> {
   res.setHeader("Cache-Control", a.immutable ? IMMUTABLE_CACHE : SHORT_CACHE);
   if (a.etag !== undefined) {
     // The recorded hash of the content: the same on a miss, a hit, and on every replica.
@@ -196,7 +223,7 @@ async function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse,
     }
   }
   if (Buffer.isBuffer(a.body)) {
-    sendBody(req, res, 200, a.body);
+    sendBody(req, res, x, 200, a.body);
     return;
   }
   if (a.size !== undefined) res.setHeader("Content-Length", a.size);
@@ -206,8 +233,13 @@ async function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse,
     res.end();
     return;
   }
+  const body = a.body;
   try {
-    await pipeline(a.body, res);
+    const sent = pipeline(body, res);
+    // Counted as the client is given it: a download cut short logs what it got. Added once piping has begun, so
+    // this listener does not start the flow before the response reads it.
+    body.on("data", (chunk: Buffer) => (x.bytes += chunk.length));
+    await sent;
   } catch {
     // The client went away or the upstream broke off: the response is already cut, nothing to answer.
   }
@@ -235,16 +267,17 @@ function discard(body: Readable | Buffer): void {
   if (!Buffer.isBuffer(body)) body.destroy();
 }
 
-function sendBody(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: Buffer): void {
+function sendBody(req: http.IncomingMessage, res: http.ServerResponse, x: Exchange, status: number, body: Buffer): void {
   res.setHeader("Content-Length", body.length);
   res.writeHead(status);
-  res.end(req.method === "HEAD" ? undefined : body);
+  if (req.method === "HEAD") res.end();
+  else {
+    res.end(body);
+    x.bytes = body.length;
+  }
 }
 
-function sendText(res: http.ServerResponse, status: number, text: string): void {
-  const body = Buffer.from(text);
+function sendText(res: http.ServerResponse, x: Exchange, status: number, text: string): void {
   res.setHeader("Content-Type", "text/plain; charset=utf-8");
-  res.setHeader("Content-Length", body.length);
-  res.writeHead(status);
-  res.end(res.req.method === "HEAD" ? undefined : body);
+  sendBody(res.req, res, x, status, Buffer.from(text));
 }

@@ -22,9 +22,9 @@ describe("client token authentication", () => {
 
   it("accepts a listed token as Bearer or as the Basic password, with any user", async () => {
     const auth = await TokenAuthenticator.fromFile(file);
-    assert.equal(await auth.allows("Bearer token-one"), true);
-    assert.equal(await auth.allows(basic("ci", "token-two")), true);
-    assert.equal(await auth.allows(basic("", "token-one")), true);
+    assert.ok(await auth.identify("Bearer token-one"));
+    assert.ok(await auth.identify(basic("ci", "token-two")));
+    assert.ok(await auth.identify(basic("", "token-one")));
   });
 
   it("refuses missing, unknown, partial and malformed credentials, and comments", async () => {
@@ -41,7 +41,7 @@ describe("client token authentication", () => {
       "Bearer # CI runners",
       basic("x", "# CI runners"),
     ]) {
-      assert.equal(await auth.allows(header), false, String(header));
+      assert.equal(await auth.identify(header), undefined, String(header));
     }
   });
 
@@ -55,11 +55,11 @@ describe("client token authentication", () => {
     const auth = await TokenAuthenticator.fromFile(file, { recheckMs: 0 });
     await fs.writeFile(file, "token-three\n");
     await fs.utimes(file, new Date(), new Date(Date.now() + 5_000));
-    assert.equal(await auth.allows("Bearer token-three"), true);
-    assert.equal(await auth.allows("Bearer token-one"), false);
+    assert.ok(await auth.identify("Bearer token-three"));
+    assert.equal(await auth.identify("Bearer token-one"), undefined);
     await fs.writeFile(file, "");
     await fs.utimes(file, new Date(), new Date(Date.now() + 10_000));
-    assert.equal(await auth.allows("Bearer token-three"), true);
+    assert.ok(await auth.identify("Bearer token-three"));
   });
 });
 

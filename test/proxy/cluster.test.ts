@@ -56,6 +56,7 @@ describe("modproxy serve with MODPROXY_WORKERS=2", function () {
   let child: ChildProcess;
   let url: string;
   let stderr = "";
+  let out = "";
 
   before(async () => {
     tree = await buildGoproxyTree();
@@ -71,10 +72,10 @@ describe("modproxy serve with MODPROXY_WORKERS=2", function () {
         MODPROXY_UPSTREAM: upstream.url,
         GOSUMDB: sumdb.vkey,
         MODPROXY_WORKERS: "2",
+        MODPROXY_LOG_FORMAT: "json",
       },
     });
     child.stderr!.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-    let out = "";
     child.stdout!.setEncoding("utf8").on("data", (s: string) => (out += s));
     while (!/export GOPROXY=(\S+)/.test(out)) {
       const [code] = await Promise.race([once(child.stdout!, "data"), once(child, "exit")]);
@@ -107,6 +108,32 @@ describe("modproxy serve with MODPROXY_WORKERS=2", function () {
     assert.equal(upstream.requests.filter((r) => r.path === zipPath).length, 1, stderr);
   });
 
+  it("logs every request on stdout in whole JSON lines, from both workers", async () => {
+    const [module, version] = tree.allVersions[0].split("@");
+    const zipPath = `/${encodeCase(module)}/@v/${encodeCase(version)}.zip`;
+    const lines = () =>
+      out
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as { type: string; path?: string; pid: number; status?: number });
+    for (let i = 0; i < 100 && lines().filter((l) => l.type === "access" && l.path === zipPath).length < 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Anything but the banner that is not a JSON line would be two lines run together.
+    assert.deepEqual(
+      out.split("\n").filter((l) => l !== "" && !l.startsWith("{")),
+      [
+        "modproxy serving on " + url + " (storage: " + path.join(dir, "storage") + ", upstream: " + upstream.url + ", 2 workers)",
+        "Point the go command at it with:",
+        `  export GOPROXY=${url}`,
+      ],
+    );
+    const zips = lines().filter((l) => l.type === "access" && l.path === zipPath);
+    assert.equal(zips.length, 200);
+    assert.equal(new Set(zips.map((l) => l.pid)).size, 2, "both workers served and logged");
+    assert.equal(lines().filter((l) => l.type === "audit").length, 200);
+  });
+
   it("answers /metrics with the sum of both workers' counts, and their readiness at worst", async () => {
     // Connections alternate between the workers, so either one alone would have counted about half.
     for (let i = 0; i < 4; i++) {
@@ -123,7 +150,7 @@ describe("modproxy serve with MODPROXY_WORKERS=2", function () {
     const workers = () => readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").split(/\s+/).filter(Boolean).map(Number);
     const [victim] = workers();
     process.kill(victim, "SIGKILL");
-    for (let i = 0; i < 300 && !(workers().length === 2 && !workers().includes(victim) && /starting another/.test(stderr)); i++) {
+    for (let i = 0; i < 300 && !(workers().length === 2 && !workers().includes(victim) && /starting another/.test(out)); i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(workers().length, 2, stderr);

@@ -46,7 +46,25 @@ describe("proxy configuration", () => {
       listTtlMs: 60_000,
       notFoundTtlMs: 30_000,
       memoryCache: 64 * 1024 * 1024,
+      logLevel: "info",
+      logFormat: "auto",
+      auditLog: "stdout",
     });
+  });
+
+  it("reads the log settings and refuses unknown levels and formats", () => {
+    const c = loadConfig({
+      MODPROXY_UPSTREAM: "off",
+      MODPROXY_LOG_LEVEL: "warn",
+      MODPROXY_LOG_FORMAT: "json",
+      MODPROXY_AUDIT_LOG: "/var/log/modproxy-audit.log",
+    });
+    assert.deepEqual([c.logLevel, c.logFormat, c.auditLog], ["warn", "json", "/var/log/modproxy-audit.log"]);
+    assert.throws(
+      () => loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_LOG_LEVEL: "verbose" }),
+      /MODPROXY_LOG_LEVEL \(--log-level\) = "verbose": must be one of/,
+    );
+    assert.throws(() => loadConfig({ MODPROXY_UPSTREAM: "off", MODPROXY_LOG_FORMAT: "text" }), /MODPROXY_LOG_FORMAT \(--log-format\) = "text"/);
   });
 
   it("reads the memory budget as a size and the workers as a count", () => {

@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { RunningProxy, startProxy } from "../../proxy-app/src/app";
 import { ProxyConfig } from "../../proxy-app/src/config";
+import type { Logs } from "../../proxy-app/src/logs";
 import { buildGoproxyTree, GoproxyTree } from "./goproxy-tree";
 import { startStaticServer, StaticServer } from "./static-server";
 import { startTestSumdb, sumdbRecordsFor, TestSumdb } from "./sumdb";
@@ -58,6 +59,8 @@ export interface ModproxyOptions<U extends FixtureUpstream = StaticServer> {
   sumdb?: boolean;
   /** Receives the proxy's log lines; by default they are dropped. */
   log?: (msg: string) => void;
+  /** The access and audit logs; by default there are none. */
+  logs?: Logs;
 }
 
 export async function startModproxyOverFixtures<U extends FixtureUpstream = StaticServer>(options: ModproxyOptions<U>): Promise<ModproxyOverFixtures<U>> {
@@ -79,7 +82,7 @@ export async function startModproxyOverFixtures<U extends FixtureUpstream = Stat
     spoolDir,
     ...options.config,
   };
-  let proxy = await startProxy(config, options.log, { directEnv: options.directEnv });
+  let proxy = await startProxy(config, options.log, { directEnv: options.directEnv, logs: options.logs });
   let upstreamStopped: Promise<void> | undefined;
   const stopUpstream = () => (upstreamStopped ??= upstream.close());
   return {
@@ -95,7 +98,7 @@ export async function startModproxyOverFixtures<U extends FixtureUpstream = Stat
     stopUpstream,
     async restartProxy(changes, log) {
       await proxy.close();
-      proxy = await startProxy({ ...config, ...changes }, log, { directEnv: options.directEnv });
+      proxy = await startProxy({ ...config, ...changes }, log, { directEnv: options.directEnv, logs: options.logs });
       return proxy;
     },
     async stop() {

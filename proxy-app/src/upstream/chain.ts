@@ -89,7 +89,9 @@ export class UpstreamChain implements Upstream {
     let last: unknown = new NotFoundError(`no upstream has ${path}`);
     for (const { upstream, fallThroughOnError } of this.links) {
       try {
-        return await upstream.fetch(path);
+        const res = await upstream.fetch(path);
+        res.from ??= upstream.name;
+        return res;
       } catch (err) {
         last = err;
         if (err instanceof NotFoundError || (fallThroughOnError && !(err instanceof LookupDisabledError))) continue;

@@ -5,6 +5,8 @@ export interface UpstreamResponse {
   body: Readable;
   /** Content-Length when the upstream sent one. */
   size?: number;
+  /** Which entry of the upstream list answered: its host and port, or "direct"; never a path or credentials. */
+  from?: string;
 }
 
 /**
