@@ -29,6 +29,7 @@ import { loadBalancerAccessLogs } from "./lb/lb-access-logs";
 import { loadBalancerDropInvalidHeaders } from "./lb/lb-drop-invalid-headers";
 import { loadBalancerDesyncMitigation } from "./lb/lb-desync-mitigation";
 import { loadBalancerTargetGroupTls } from "./lb/lb-target-group-tls";
+import { loadBalancerHttpsListenerHsts } from "./lb/lb-https-listener-hsts";
 import { acmCertificateDnsValidation } from "./acm/acm-certificate-dns-validation";
 import { tlsPrivateKeyStrength } from "./tls/tls-private-key-strength";
 import { kubernetesNamespaceDefaultDeny } from "./kubernetes/k8s-namespace-default-deny";
@@ -92,6 +93,7 @@ export const allPolicies: Policies = [
   loadBalancerDropInvalidHeaders,
   loadBalancerDesyncMitigation,
   loadBalancerTargetGroupTls,
+  loadBalancerHttpsListenerHsts,
   acmCertificateDnsValidation,
   tlsPrivateKeyStrength,
   kubernetesNamespaceDefaultDeny,

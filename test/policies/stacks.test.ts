@@ -628,6 +628,20 @@ describe("the infra program against the policy pack", () => {
         ]);
       });
 
+      it("the HTTPS listener without HSTS", async () => {
+        const variant = breakResource(
+          dev,
+          "aws:lb/listener:Listener",
+          (inputs) => {
+            delete inputs.routingHttpResponseStrictTransportSecurityHeaderValue;
+          },
+          (r) => r.inputs.protocol === "HTTPS",
+        );
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "lb-https-listener-hsts", "modproxy-dev-https", "The HTTPS listener sends no Strict-Transport-Security header."],
+        ]);
+      });
+
       it("the load balancer forwarding to the pods in plain HTTP", async () => {
         const variant = breakResource(dev, "aws:lb/targetGroup:TargetGroup", (inputs) => {
           inputs.protocol = "HTTP";
