@@ -6,6 +6,7 @@ import { s3BucketPolicyNoPublicPrincipal } from "./s3/s3-bucket-policy-no-public
 import { s3BucketNoPublicAcl } from "./s3/s3-bucket-no-public-acl";
 import { s3BucketAclsDisabled } from "./s3/s3-bucket-acls-disabled";
 import { s3BucketAccessLogging } from "./s3/s3-bucket-access-logging";
+import { s3ReplicationKmsObjects } from "./s3/s3-replication-kms-objects";
 import { securityGroupNoPublicIngress } from "./vpc/security-group-no-public-ingress";
 import { securityGroupNoRemoteAdminFromAnywhere } from "./vpc/security-group-no-ssh-rdp-from-anywhere";
 import { securityGroupNoPublicEgress } from "./vpc/security-group-no-public-egress";
@@ -70,6 +71,7 @@ export const allPolicies: Policies = [
   s3BucketNoPublicAcl,
   s3BucketAclsDisabled,
   s3BucketAccessLogging,
+  s3ReplicationKmsObjects,
   securityGroupNoPublicIngress,
   securityGroupNoRemoteAdminFromAnywhere,
   securityGroupNoPublicEgress,
