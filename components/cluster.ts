@@ -31,6 +31,8 @@ export interface ClusterArgs {
   readonly nodeMaxSize?: number;
   /** Days to keep control-plane logs. @default 365 */
   readonly logRetentionDays?: number;
+  /** Install the EKS Pod Identity agent, through which pods get the IAM roles associated with their service accounts. @default true */
+  readonly podIdentityAgent?: boolean;
   /** Write Kubernetes manifests to this directory instead of applying them (GitOps). @default unset */
   readonly renderYamlToDirectory?: string;
   /** Tags for every AWS resource the component creates. @default none */
@@ -42,7 +44,7 @@ const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerMan
 /**
  * An EKS cluster with a private API endpoint, KMS envelope encryption of secrets, all
  * control-plane logs, a managed node group in the private subnets (IMDSv2, no public IPs),
- * an OIDC provider for IRSA, the metrics-server add-on for CPU autoscaling, and a Kubernetes
+ * the EKS Pod Identity agent and an OIDC provider for IRSA, the metrics-server add-on for CPU autoscaling, and a Kubernetes
  * provider pointed at it.
  */
 export class Cluster extends pulumi.ComponentResource {
@@ -174,7 +176,7 @@ export class Cluster extends pulumi.ComponentResource {
       args.tags,
       parent,
     );
-    // IMDSv2 with a hop limit of 1: pods cannot borrow the node role, they use IRSA.
+    // IMDSv2 with a hop limit of 1: pods cannot borrow the node role, they use Pod Identity or IRSA.
     const nodeTemplate = new aws.ec2.LaunchTemplate(
       `${name}-nodes`,
       {
@@ -205,6 +207,13 @@ export class Cluster extends pulumi.ComponentResource {
     // nodes, or EKS keeps the add-on degraded and creating it times out.
     new aws.eks.Addon(`${name}-metrics-server`, { clusterName: cluster.name, addonName: "metrics-server" }, { parent: this, dependsOn: [nodeGroup] });
 
+    // A DaemonSet on the nodes' network answering pods at 169.254.170.23; the node role's
+    // AmazonEKSWorkerNodePolicy grants it eks-auth:AssumeRoleForPodIdentity.
+    const podIdentityAgent =
+      (args.podIdentityAgent ?? true)
+        ? [new aws.eks.Addon(`${name}-pod-identity-agent`, { clusterName: cluster.name, addonName: "eks-pod-identity-agent" }, parent)]
+        : [];
+
     const kubeconfig = pulumi.jsonStringify({
       apiVersion: "v1",
       kind: "Config",
@@ -230,8 +239,9 @@ export class Cluster extends pulumi.ComponentResource {
         kubeconfig: pulumi.secret(kubeconfig),
         ...(args.renderYamlToDirectory ? { renderYamlToDirectory: args.renderYamlToDirectory } : {}),
       },
-      // A first `pulumi up` from a deployer network reaches the API only once its rule exists.
-      { parent: this, dependsOn: [nodeGroup, ...privateAccessRules] },
+      // A first `pulumi up` from a deployer network reaches the API only once its rule exists;
+      // pods started before the agent runs would go without credentials until it does.
+      { parent: this, dependsOn: [nodeGroup, ...privateAccessRules, ...podIdentityAgent] },
     );
 
     this.registerOutputs({ clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn });

@@ -23,6 +23,8 @@ export interface LoadBalancerArgs {
   readonly certificateArn: pulumi.Input<string>;
   /** TLS policy of the HTTPS listener; only TLS 1.2+ policies are accepted. @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
   readonly sslPolicy?: (typeof TLS12_PLUS_POLICIES)[number];
+  /** Strict-Transport-Security header the HTTPS listener adds to every response. @default "max-age=31536000; includeSubDomains" (a year) */
+  readonly strictTransportSecurity?: string;
   /** The Service's NodePort on the nodes. */
   readonly nodePort: number;
   /** The nodes' security group, opened to the load balancer on `nodePort` only. */
@@ -45,7 +47,7 @@ export interface LoadBalancerArgs {
 
 /**
  * An Application Load Balancer in front of the proxy's NodePort: HTTPS with a TLS 1.2+ policy,
- * HTTP answered only with a redirect to HTTPS, internal unless told otherwise, reachable only
+ * HSTS, HTTP answered only with a redirect to HTTPS, internal unless told otherwise, reachable only
  * from the configured client ranges, writing access logs to S3, and reaching the pods over HTTPS.
  */
 export class LoadBalancer extends pulumi.ComponentResource {
@@ -163,6 +165,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
         sslPolicy,
         certificateArn: args.certificateArn,
         defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+        // Clients that once reached the proxy never again try plain HTTP, so the redirect cannot be used to strip TLS.
+        routingHttpResponseStrictTransportSecurityHeaderValue: args.strictTransportSecurity ?? "max-age=31536000; includeSubDomains",
         tags: args.tags,
       },
       parent,

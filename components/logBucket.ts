@@ -5,6 +5,8 @@ import { denyInsecureTransport } from "./iam";
 export interface LogBucketArgs {
   /** Days a log object is kept. @default 365 */
   readonly retentionDays?: number;
+  /** Let the region's load balancer log delivery write under `alb`. @default true */
+  readonly loadBalancerLogs?: boolean;
   /** Tags for everything the component creates. @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -59,7 +61,18 @@ export class LogBucket extends pulumi.ComponentResource {
     const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
     // The region's ELB account writes load balancer logs (regions opened since August 2022 have none and
     // need the logdelivery.elasticloadbalancing.amazonaws.com service principal instead).
-    const elbAccountArn = aws.elb.getServiceAccountOutput({}, parent).arn;
+    const loadBalancerStatements =
+      (args.loadBalancerLogs ?? true)
+        ? [
+            {
+              Sid: "LoadBalancerAccessLogs",
+              Effect: "Allow",
+              Principal: { AWS: aws.elb.getServiceAccountOutput({}, parent).arn },
+              Action: "s3:PutObject",
+              Resource: pulumi.interpolate`${bucket.arn}/${LOG_PREFIXES.loadBalancer}/AWSLogs/${accountId}/*`,
+            },
+          ]
+        : [];
     const policy = new aws.s3.BucketPolicy(
       `${name}-logs-policy`,
       {
@@ -68,13 +81,7 @@ export class LogBucket extends pulumi.ComponentResource {
           Version: "2012-10-17",
           Statement: [
             denyInsecureTransport(bucket.arn),
-            {
-              Sid: "LoadBalancerAccessLogs",
-              Effect: "Allow",
-              Principal: { AWS: elbAccountArn },
-              Action: "s3:PutObject",
-              Resource: pulumi.interpolate`${bucket.arn}/${LOG_PREFIXES.loadBalancer}/AWSLogs/${accountId}/*`,
-            },
+            ...loadBalancerStatements,
             {
               Sid: "S3ServerAccessLogs",
               Effect: "Allow",

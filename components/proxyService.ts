@@ -7,7 +7,7 @@ import { CONTAINER_PORT, ProxySettings, proxyEnvironment, SPOOL_DIR, TLS_DIR, TO
 export interface ProxyServiceArgs {
   /** Namespace the component creates (restricted pod security) and puts everything in. */
   readonly namespace: string;
-  /** Must match the name the IRSA role trusts. */
+  /** Must match the name the storage role trusts. */
   readonly serviceAccountName: string;
   /** The proxy's container image. */
   readonly image: string;
@@ -15,8 +15,13 @@ export interface ProxyServiceArgs {
   readonly replicas: number;
   /** The autoscaler's ceiling. */
   readonly maxReplicas: number;
-  /** IRSA role the service account assumes. */
-  readonly roleArn: pulumi.Input<string>;
+  /**
+   * How the pods get AWS credentials: the EKS Pod Identity association of their service account
+   * (created before the pods, which only get credentials if it exists when they start), or the IRSA
+   * role annotated on the service account.
+   */
+  readonly podCredentials:
+    { readonly kind: "podIdentity"; readonly association: pulumi.Resource } | { readonly kind: "irsa"; readonly roleArn: pulumi.Input<string> };
   /** What the proxy runs with, handed to it as environment through a ConfigMap. */
   readonly settings: ProxySettings<pulumi.Input<string>>;
   /** Certificate and key the proxy serves HTTPS with; stored in a Secret. @default none: plain HTTP */
@@ -37,8 +42,10 @@ export interface ProxyServiceArgs {
   readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
 }
 
-// The instance metadata service; pods use IRSA, never the node's role.
+// The instance metadata service; pods use Pod Identity or IRSA, never the node's role.
 const METADATA_RANGE = "169.254.0.0/16";
+// The EKS Pod Identity agent on every node: credentials on 80, and 2703 as the agent's documentation asks to admit.
+const POD_IDENTITY_AGENT = { cidr: "169.254.170.23/32", ports: [80, 2703] };
 
 /** One NetworkPolicy egress rule on TCP 443 to the given ranges. */
 function httpsTo(cidrs: readonly string[]): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
@@ -49,9 +56,10 @@ function httpsTo(cidrs: readonly string[]): k8s.types.input.networking.v1.Networ
 }
 
 /**
- * The proxy on Kubernetes: namespace, IRSA service account, settings, token and VCS Secrets,
+ * The proxy on Kubernetes: namespace, service account (Pod Identity or IRSA), settings, token and VCS Secrets,
  * a hardened zone-spread Deployment, NodePort Service, PodDisruptionBudget, autoscaler, and
- * NetworkPolicies that deny everything but the load balancer in and DNS/AWS/upstreams out.
+ * NetworkPolicies that deny everything but the load balancer in and DNS/AWS/upstreams (and the
+ * Pod Identity agent) out.
  */
 export class ProxyService extends pulumi.ComponentResource {
   /** The generated client token (a Pulumi secret). */
@@ -84,10 +92,14 @@ export class ProxyService extends pulumi.ComponentResource {
     const childOpts = { parent: this, dependsOn: [namespace] };
     this.namespace = namespace.metadata.name;
 
+    const credentials = args.podCredentials;
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-sa`,
       {
-        metadata: { ...inNamespace(args.serviceAccountName), annotations: { "eks.amazonaws.com/role-arn": args.roleArn } },
+        metadata: {
+          ...inNamespace(args.serviceAccountName),
+          ...(credentials.kind === "irsa" ? { annotations: { "eks.amazonaws.com/role-arn": credentials.roleArn } } : {}),
+        },
         automountServiceAccountToken: false,
       },
       childOpts,
@@ -151,10 +163,11 @@ export class ProxyService extends pulumi.ComponentResource {
           selector: { matchLabels: labels },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
-            metadata: { labels },
+            // EKS injects the credential settings when a pod starts: a change of method must restart the pods.
+            metadata: { labels, annotations: { "modproxy/pod-credentials": credentials.kind } },
             spec: {
               serviceAccountName: serviceAccount.metadata.name,
-              // IRSA mounts its own projected token; the Kubernetes API token is not needed.
+              // Pod Identity and IRSA mount their own projected tokens; the Kubernetes API token is not needed.
               automountServiceAccountToken: false,
               securityContext: {
                 runAsNonRoot: true,
@@ -211,7 +224,7 @@ export class ProxyService extends pulumi.ComponentResource {
           },
         },
       },
-      childOpts,
+      { parent: this, dependsOn: [namespace, ...(credentials.kind === "podIdentity" ? [credentials.association] : [])] },
     );
 
     new k8s.core.v1.Service(
@@ -289,6 +302,9 @@ export class ProxyService extends pulumi.ComponentResource {
             httpsTo([args.vpcCidr]),
             pulumi.output(args.s3Cidrs).apply(httpsTo),
             httpsTo(args.egressCidrs ?? ["0.0.0.0/0"]),
+            ...(credentials.kind === "podIdentity"
+              ? [{ to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: POD_IDENTITY_AGENT.ports.map((port) => ({ protocol: "TCP", port })) }]
+              : []),
           ],
         },
       },

@@ -16,6 +16,7 @@ export type Environment = "dev" | "staging" | "prod";
 export type NatGatewayMode = "perAz" | "single";
 export type LoadBalancerScheme = "internal" | "internet-facing";
 export type CertificateSource = "acm" | "private-ca";
+export type PodCredentialsMethod = "podIdentity" | "irsa";
 
 export interface ModproxyConfig {
   /** `aws:region`. Required. */
@@ -74,6 +75,10 @@ export interface ModproxyConfig {
   readonly s3Prefix: string;
   /** `modproxy:noncurrentVersionDays`: days an overwritten object version is kept. @default 30 */
   readonly noncurrentVersionDays: number;
+  /** `modproxy:replicaRegion`: region the module bucket is replicated to for disaster recovery. @default unset (no replica) */
+  readonly replicaRegion?: string;
+  /** `modproxy:podCredentials`: how the proxy's pods get their AWS role, EKS Pod Identity or IRSA. @default "podIdentity" */
+  readonly podCredentials: PodCredentialsMethod;
   /** `modproxy:namespace`: Kubernetes namespace of the proxy. @default "modproxy" */
   readonly namespace: string;
   /** `modproxy:loadBalancerScheme`: internal or internet-facing. @default "internal" */
@@ -310,6 +315,13 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     r.problems.push(`modproxy:s3Prefix must be a relative key prefix ending in "/" such as modules/ (got "${s3Prefix}")`);
   }
   const noncurrentVersionDays = r.integer("modproxy:noncurrentVersionDays", 30, 1, 3650);
+  const replicaRegion = r.raw("modproxy:replicaRegion");
+  if (replicaRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(replicaRegion)) {
+    r.problems.push(`modproxy:replicaRegion must be an AWS region such as eu-central-1 (got "${replicaRegion}")`);
+  } else if (replicaRegion !== undefined && replicaRegion === region) {
+    r.problems.push(`modproxy:replicaRegion must differ from aws:region (${region}): a replica in the same region survives no regional outage`);
+  }
+  const podCredentials = r.oneOf<PodCredentialsMethod>("modproxy:podCredentials", ["podIdentity", "irsa"], "podIdentity");
 
   const namespace = r.raw("modproxy:namespace") ?? "modproxy";
   if (!K8S_NAME.test(namespace)) {
@@ -413,6 +425,8 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     listTtl,
     s3Prefix,
     noncurrentVersionDays,
+    replicaRegion,
+    podCredentials,
     namespace,
     loadBalancerScheme,
     clientCidrs,

@@ -40,6 +40,7 @@ export function createModproxy(config: ModproxyConfig) {
     nodeMinSize: config.nodeMinSize,
     nodeDesiredSize: config.nodeDesiredSize,
     nodeMaxSize: config.nodeMaxSize,
+    podIdentityAgent: config.podCredentials === "podIdentity",
     renderYamlToDirectory: config.renderYamlTo,
     tags,
   });
@@ -49,8 +50,11 @@ export function createModproxy(config: ModproxyConfig) {
   const storage = new ModuleStorage(name, {
     prefix: config.s3Prefix,
     noncurrentVersionDays: config.noncurrentVersionDays,
-    oidcProviderArn: cluster.oidcProviderArn,
-    oidcIssuer: cluster.oidcIssuer,
+    podCredentials:
+      config.podCredentials === "podIdentity"
+        ? { kind: "podIdentity", clusterName: cluster.clusterName }
+        : { kind: "irsa", oidcProviderArn: cluster.oidcProviderArn, oidcIssuer: cluster.oidcIssuer },
+    replicaRegion: config.replicaRegion,
     serviceAccount: { namespace: config.namespace, name: SERVICE_ACCOUNT },
     accessLogs: { bucket: logs.bucketName, prefix: LOG_PREFIXES.s3 },
     tags,
@@ -87,7 +91,9 @@ export function createModproxy(config: ModproxyConfig) {
       image: config.image,
       replicas: config.replicas,
       maxReplicas: config.maxReplicas,
-      roleArn: storage.roleArn,
+      podCredentials: storage.podIdentityAssociation
+        ? { kind: "podIdentity", association: storage.podIdentityAssociation }
+        : { kind: "irsa", roleArn: storage.roleArn },
       settings: {
         upstream: config.upstream,
         upstreamTimeout: config.upstreamTimeout,
@@ -123,8 +129,10 @@ export function createModproxy(config: ModproxyConfig) {
     goproxy: `GOPROXY=${loadBalancer.url}`,
     loadBalancerDnsName: loadBalancer.dnsName,
     bucketName: storage.bucketName,
+    ...(storage.replicaBucketName ? { replicaBucketName: storage.replicaBucketName } : {}),
     clusterName: cluster.clusterName,
     clientToken: proxy.clientToken,
     ...(certificates.caCertPem ? { caCertificatePem: certificates.caCertPem } : {}),
+    backendCaCertificatePem: certificates.backendCaCertPem,
   };
 }

@@ -7,6 +7,7 @@ const needsTools = [
   "test/e2e/**/*.test.ts",
   "test/container/**/*.test.ts",
   "test/storage/s3.test.ts",
+  "test/storage/pod-identity.test.ts",
   "test/proxy/auth.test.ts",
   "test/proxy/cli.test.ts",
   "test/proxy/go-direct.test.ts",

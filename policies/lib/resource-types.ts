@@ -14,6 +14,7 @@ export const types = {
   bucketLogging: ["aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"],
   bucketAcl: ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"],
   bucketOwnershipControls: ["aws:s3/bucketOwnershipControls:BucketOwnershipControls"],
+  bucketReplication: ["aws:s3/bucketReplicationConfig:BucketReplicationConfig"],
   kmsKey: ["aws:kms/key:Key"],
   kmsKeyPolicy: ["aws:kms/keyPolicy:KeyPolicy"],
   ebsVolume: ["aws:ebs/volume:Volume"],

@@ -6,6 +6,7 @@ import { s3BucketPolicyNoPublicPrincipal } from "./s3/s3-bucket-policy-no-public
 import { s3BucketNoPublicAcl } from "./s3/s3-bucket-no-public-acl";
 import { s3BucketAclsDisabled } from "./s3/s3-bucket-acls-disabled";
 import { s3BucketAccessLogging } from "./s3/s3-bucket-access-logging";
+import { s3ReplicationKmsObjects } from "./s3/s3-replication-kms-objects";
 import { securityGroupNoPublicIngress } from "./vpc/security-group-no-public-ingress";
 import { securityGroupNoRemoteAdminFromAnywhere } from "./vpc/security-group-no-ssh-rdp-from-anywhere";
 import { securityGroupNoPublicEgress } from "./vpc/security-group-no-public-egress";
@@ -29,6 +30,7 @@ import { loadBalancerAccessLogs } from "./lb/lb-access-logs";
 import { loadBalancerDropInvalidHeaders } from "./lb/lb-drop-invalid-headers";
 import { loadBalancerDesyncMitigation } from "./lb/lb-desync-mitigation";
 import { loadBalancerTargetGroupTls } from "./lb/lb-target-group-tls";
+import { loadBalancerHttpsListenerHsts } from "./lb/lb-https-listener-hsts";
 import { acmCertificateDnsValidation } from "./acm/acm-certificate-dns-validation";
 import { tlsPrivateKeyStrength } from "./tls/tls-private-key-strength";
 import { kubernetesNamespaceDefaultDeny } from "./kubernetes/k8s-namespace-default-deny";
@@ -69,6 +71,7 @@ export const allPolicies: Policies = [
   s3BucketNoPublicAcl,
   s3BucketAclsDisabled,
   s3BucketAccessLogging,
+  s3ReplicationKmsObjects,
   securityGroupNoPublicIngress,
   securityGroupNoRemoteAdminFromAnywhere,
   securityGroupNoPublicEgress,
@@ -92,6 +95,7 @@ export const allPolicies: Policies = [
   loadBalancerDropInvalidHeaders,
   loadBalancerDesyncMitigation,
   loadBalancerTargetGroupTls,
+  loadBalancerHttpsListenerHsts,
   acmCertificateDnsValidation,
   tlsPrivateKeyStrength,
   kubernetesNamespaceDefaultDeny,

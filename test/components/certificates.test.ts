@@ -19,8 +19,8 @@ describe("Certificates", () => {
     assert.deepStrictEqual(one(result, "aws:acm/certificateValidation:CertificateValidation").inputs.validationRecordFqdns, ["_abc123.goproxy.example.com"]);
     assert.deepStrictEqual(
       ofType(result, "tls:index/privateKey:PrivateKey").map((k) => k.name),
-      ["c-backend-key"],
-      "the only key made here is the backend's",
+      ["c-backend-ca-key", "c-backend-key"],
+      "the only keys made here are the backend's and its CA's",
     );
   });
 
@@ -36,39 +36,46 @@ describe("Certificates", () => {
     const keys = ofType(result, "tls:index/privateKey:PrivateKey");
     assert.deepStrictEqual(
       keys.map((k) => k.name),
-      ["c-ca-key", "c-server-key", "c-backend-key"],
+      ["c-ca-key", "c-server-key", "c-backend-ca-key", "c-backend-key"],
     );
     assert.ok(keys.every((k) => k.inputs.algorithm === "ECDSA" && k.inputs.ecdsaCurve === "P256"));
     assert.strictEqual(one(result, "tls:index/selfSignedCert:SelfSignedCert", "c-ca").inputs.isCaCertificate, true);
-    const server = one(result, "tls:index/locallySignedCert:LocallySignedCert");
+    const server = one(result, "tls:index/locallySignedCert:LocallySignedCert", "c-server");
     assert.deepStrictEqual(server.inputs.allowedUses, ["digital_signature", "key_encipherment", "server_auth"]);
-    assert.deepStrictEqual(one(result, "tls:index/certRequest:CertRequest").inputs.dnsNames, ["goproxy.dev.example.com"]);
+    assert.deepStrictEqual(one(result, "tls:index/certRequest:CertRequest", "c-server-csr").inputs.dnsNames, ["goproxy.dev.example.com"]);
     const imported = one(result, "aws:acm/certificate:Certificate");
     assert.match(String(imported.inputs.privateKey), /BEGIN PRIVATE KEY[\s\S]*c-server-key/);
     assert.ok(isSecretAt(imported, "privateKey"), "the imported key is encrypted in the stack's state");
     assert.match(String(imported.inputs.certificateChain), /c-ca/);
   });
 
-  it("makes the self-signed certificate the pods serve the load balancer with, its key a Pulumi secret", async () => {
+  it("issues the certificate the pods serve the load balancer with from a private CA of its own, the key a Pulumi secret", async () => {
     for (const source of ["acm", "private-ca"] as const) {
       const result = await runOffline({ stack: "test", region: "eu-west-1" }, () => {
         const certificates = new Certificates("c", { domainName: "goproxy.example.com", source, hostedZoneId: "Z1" });
-        return { certificatePem: certificates.backend.certificatePem, privateKeyPem: certificates.backend.privateKeyPem };
+        return {
+          certificatePem: certificates.backend.certificatePem,
+          privateKeyPem: certificates.backend.privateKeyPem,
+          caPem: certificates.backendCaCertPem,
+        };
       });
-      const backend = one(result, "tls:index/selfSignedCert:SelfSignedCert", "c-backend");
+      const ca = one(result, "tls:index/selfSignedCert:SelfSignedCert", "c-backend-ca");
+      assert.deepStrictEqual([ca.inputs.isCaCertificate, ca.inputs.allowedUses], [true, ["cert_signing", "crl_signing"]]);
+      assert.strictEqual(ca.inputs.privateKeyPem, one(result, "tls:index/privateKey:PrivateKey", "c-backend-ca-key").outputs.privateKeyPem);
+      const backend = one(result, "tls:index/locallySignedCert:LocallySignedCert", "c-backend");
       assert.deepStrictEqual(
-        [backend.inputs.dnsNames, backend.inputs.allowedUses],
-        [["goproxy.example.com"], ["digital_signature", "key_encipherment", "server_auth"]],
+        [backend.inputs.caCertPem, backend.inputs.caPrivateKeyPem, backend.inputs.allowedUses],
+        [ca.outputs.certPem, ca.inputs.privateKeyPem, ["digital_signature", "key_encipherment", "server_auth"]],
+        "signed by the backend CA",
       );
-      assert.strictEqual(backend.inputs.isCaCertificate, undefined);
-      assert.deepStrictEqual(
-        [
-          one(result, "tls:index/privateKey:PrivateKey", "c-backend-key").inputs.algorithm,
-          one(result, "tls:index/privateKey:PrivateKey", "c-backend-key").inputs.ecdsaCurve,
-        ],
-        ["ECDSA", "P256"],
-      );
+      assert.deepStrictEqual(one(result, "tls:index/certRequest:CertRequest", "c-backend-csr").inputs.dnsNames, ["goproxy.example.com"]);
+      assert.strictEqual(backend.inputs.earlyRenewalHours, 720, "reissued by a `pulumi up` in its last month");
+      for (const key of ["c-backend-ca-key", "c-backend-key"]) {
+        const { algorithm, ecdsaCurve } = one(result, "tls:index/privateKey:PrivateKey", key).inputs;
+        assert.deepStrictEqual([algorithm, ecdsaCurve], ["ECDSA", "P256"], key);
+      }
       assert.match(String(result.outputs.certificatePem), /c-backend/);
+      assert.match(String(result.outputs.caPem), /c-backend-ca/);
       assert.deepStrictEqual(result.secretOutputs, ["privateKeyPem"]);
     }
   });

@@ -96,6 +96,18 @@ describe("Cluster", () => {
     assert.ok(metrics.dependencies.includes(one(result, "aws:eks/nodeGroup:NodeGroup").urn), "its pods need nodes to run on");
   });
 
+  it("installs the EKS Pod Identity agent before the Kubernetes provider starts any pod, unless told not to", async () => {
+    const result = await synthesizeComponent(() => new Cluster("c", ARGS));
+    const agent = one(result, "aws:eks/addon:Addon", "c-pod-identity-agent");
+    assert.deepStrictEqual([agent.inputs.addonName, agent.inputs.clusterName], ["eks-pod-identity-agent", "mp"]);
+    assert.ok(one(result, "pulumi:providers:kubernetes").dependencies.includes(agent.urn), "pods started before it would go without credentials");
+    const without = await synthesizeComponent(() => new Cluster("c", { ...ARGS, podIdentityAgent: false }));
+    assert.deepStrictEqual(
+      ofType(without, "aws:eks/addon:Addon").map((addon) => addon.inputs.addonName),
+      ["vpc-cni", "metrics-server"],
+    );
+  });
+
   it("points a Kubernetes provider at the cluster, optionally rendering YAML instead", async () => {
     const applied = one(await synthesizeComponent(() => new Cluster("c", ARGS)), "pulumi:providers:kubernetes");
     const kubeconfig = JSON.parse(String(applied.inputs.kubeconfig));

@@ -30,6 +30,16 @@ describe("LoadBalancer", () => {
     assert.deepStrictEqual(http.inputs.defaultActions, [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
   });
 
+  it("tells browsers and clients to use HTTPS alone for a year (HSTS), on the HTTPS listener", async () => {
+    const result = await synthesizeComponent(() => new LoadBalancer("lb", ARGS));
+    const hsts = (name: string) => one(result, "aws:lb/listener:Listener", name).inputs.routingHttpResponseStrictTransportSecurityHeaderValue;
+    assert.strictEqual(hsts("lb-https"), "max-age=31536000; includeSubDomains");
+    // A redirect over plain HTTP cannot set it: clients ignore HSTS not received over TLS.
+    assert.strictEqual(hsts("lb-http-redirect"), undefined);
+    const custom = await synthesizeComponent(() => new LoadBalancer("lb", { ...ARGS, strictTransportSecurity: "max-age=63072000" }));
+    assert.strictEqual(one(custom, "aws:lb/listener:Listener", "lb-https").inputs.routingHttpResponseStrictTransportSecurityHeaderValue, "max-age=63072000");
+  });
+
   it("is internal by default and admits only the client ranges", async () => {
     const result = await synthesizeComponent(() => new LoadBalancer("lb", ARGS));
     const alb = one(result, "aws:lb/loadBalancer:LoadBalancer");

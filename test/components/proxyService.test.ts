@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as aws from "@pulumi/aws";
 import { ProxyService, ProxyServiceArgs } from "../../components/proxyService";
 import { loadConfig, SETTINGS } from "../../proxy-app/src/config";
 import { runOffline } from "../../infra/offlineRun";
@@ -10,7 +11,7 @@ const ARGS: ProxyServiceArgs = {
   image: "registry.example/modproxy:1",
   replicas: 3,
   maxReplicas: 9,
-  roleArn: "arn:aws:iam::123456789012:role/proxy",
+  podCredentials: { kind: "irsa", roleArn: "arn:aws:iam::123456789012:role/proxy" },
   settings: {
     upstream: "https://a.example,direct",
     upstreamTimeout: "30s",
@@ -117,12 +118,12 @@ describe("ProxyService", () => {
     }
   });
 
-  it("annotates the service account with the IRSA role and configures the proxy through its environment", async () => {
+  it("with IRSA, annotates the service account with the role and configures the proxy through its environment", async () => {
     const result = await synthesizeComponent(() => new ProxyService("p", ARGS));
-    assert.strictEqual(
-      (at(one(result, "kubernetes:core/v1:ServiceAccount"), "metadata.annotations") as Record<string, string>)["eks.amazonaws.com/role-arn"],
-      ARGS.roleArn,
-    );
+    assert.deepStrictEqual(at(one(result, "kubernetes:core/v1:ServiceAccount"), "metadata.annotations"), {
+      "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/proxy",
+    });
+    assert.strictEqual(at(one(result, "kubernetes:apps/v1:Deployment"), "spec.template.metadata.annotations.modproxy/pod-credentials"), "irsa");
     const settings = one(result, "kubernetes:core/v1:ConfigMap");
     assert.strictEqual(at(settings, "metadata.name"), undefined, "autonamed, so a changed setting rolls the pods");
     assert.strictEqual(at(one(result, "kubernetes:apps/v1:Deployment"), "spec.template.spec.containers.0.envFrom.0.configMapRef.name"), "p-settings-5x7k2m9q");
@@ -253,5 +254,44 @@ describe("ProxyService", () => {
     }
     const plain = one(await synthesizeComponent(() => new ProxyService("p", ARGS)), "kubernetes:apps/v1:Deployment");
     assert.strictEqual(at(plain, "spec.template.spec.containers.0.readinessProbe.httpGet.scheme"), "HTTP");
+  });
+
+  describe("with EKS Pod Identity", () => {
+    /** The component next to the association it is given, as the program makes them. */
+    const withPodIdentity = () =>
+      runOffline({ stack: "test", region: "eu-west-1" }, async () => {
+        const association = new aws.eks.PodIdentityAssociation("assoc", {
+          clusterName: "mp",
+          namespace: "modproxy",
+          serviceAccount: "modproxy",
+          roleArn: "arn:aws:iam::123456789012:role/proxy",
+        });
+        new ProxyService("p", { ...ARGS, podCredentials: { kind: "podIdentity", association } });
+        return {};
+      });
+
+    it("leaves the service account unannotated and starts the pods only once the association exists", async () => {
+      const result = await withPodIdentity();
+      assert.strictEqual(at(one(result, "kubernetes:core/v1:ServiceAccount"), "metadata.annotations"), undefined);
+      const deployment = one(result, "kubernetes:apps/v1:Deployment");
+      assert.ok(deployment.dependencies.includes(one(result, "aws:eks/podIdentityAssociation:PodIdentityAssociation").urn));
+      // A switch between methods changes the pod template, so the pods restart with the new credentials.
+      assert.strictEqual(at(deployment, "spec.template.metadata.annotations.modproxy/pod-credentials"), "podIdentity");
+    });
+
+    it("admits the Pod Identity agent on 80 and 2703 and still keeps the rest of the metadata range out", async () => {
+      const allow = one(await withPodIdentity(), "kubernetes:networking.k8s.io/v1:NetworkPolicy", "p-allow");
+      const egress = at(allow, "spec.egress") as { to: { ipBlock?: { cidr: string; except?: string[] } }[]; ports: { protocol: string; port: number }[] }[];
+      assert.deepStrictEqual(egress.at(-1), {
+        to: [{ ipBlock: { cidr: "169.254.170.23/32" } }],
+        ports: [
+          { protocol: "TCP", port: 80 },
+          { protocol: "TCP", port: 2703 },
+        ],
+      });
+      assert.deepStrictEqual(at(allow, "spec.egress.3.to"), [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }]);
+      const irsa = one(await synthesizeComponent(() => new ProxyService("p", ARGS)), "kubernetes:networking.k8s.io/v1:NetworkPolicy", "p-allow");
+      assert.ok(!JSON.stringify(at(irsa, "spec.egress")).includes("169.254.170.23"), "IRSA needs no agent");
+    });
   });
 });

@@ -56,6 +56,8 @@ describe("parseConfig", () => {
       listTtl: undefined,
       s3Prefix: "modules/",
       noncurrentVersionDays: 30,
+      replicaRegion: undefined,
+      podCredentials: "podIdentity",
       namespace: "modproxy",
       loadBalancerScheme: "internal",
       clientCidrs: ["10.0.0.0/16"],
@@ -146,6 +148,21 @@ describe("parseConfig", () => {
       }
     }
     assert.deepStrictEqual(parse({ "modproxy:clusterPrivateAccessCidrs": "10.100.0.0/16" }).clusterPrivateAccessCidrs, ["10.100.0.0/16"]);
+  });
+
+  it("takes Pod Identity or IRSA for the pods' credentials, and nothing else", () => {
+    assert.strictEqual(parse({ "modproxy:podCredentials": "irsa" }).podCredentials, "irsa");
+    assert.deepStrictEqual(problemsOf({ "modproxy:podCredentials": "kiam" }), ['modproxy:podCredentials must be one of podIdentity, irsa (got "kiam")']);
+  });
+
+  it("takes a replica region other than the stack's own", () => {
+    assert.strictEqual(parse({ "modproxy:replicaRegion": "eu-central-1" }).replicaRegion, "eu-central-1");
+    assert.deepStrictEqual(problemsOf({ "modproxy:replicaRegion": "Frankfurt" }), [
+      'modproxy:replicaRegion must be an AWS region such as eu-central-1 (got "Frankfurt")',
+    ]);
+    assert.deepStrictEqual(problemsOf({ "aws:region": "eu-west-1", "modproxy:replicaRegion": "eu-west-1" }), [
+      "modproxy:replicaRegion must differ from aws:region (eu-west-1): a replica in the same region survives no regional outage",
+    ]);
   });
 
   it("requires two replicas in prod but allows one in dev", () => {

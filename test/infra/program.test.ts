@@ -31,9 +31,11 @@ describe("the modproxy program", () => {
 
   it("builds every component once in each stack", () => {
     for (const result of [dev, prod]) {
-      for (const component of ["Network", "Cluster", "LogBucket", "ModuleStorage", "Certificates", "LoadBalancer", "ProxyService"]) {
+      for (const component of ["Network", "Cluster", "ModuleStorage", "Certificates", "LoadBalancer", "ProxyService"]) {
         assert.strictEqual(countOf(result, `modproxy:components:${component}`), 1, component);
       }
+      // prod's replica region has a log bucket of its own.
+      assert.strictEqual(countOf(result, "modproxy:components:LogBucket"), result === prod ? 2 : 1);
       for (const type of [
         "aws:eks/cluster:Cluster",
         "aws:eks/nodeGroup:NodeGroup",
@@ -44,8 +46,8 @@ describe("the modproxy program", () => {
         assert.strictEqual(countOf(result, type), 1, type);
       }
       assert.strictEqual(countOf(result, "aws:lb/listener:Listener"), 2);
-      // The module cache, and the bucket its access logs and the load balancer's go to.
-      assert.strictEqual(countOf(result, "aws:s3/bucket:Bucket"), 2);
+      // The module cache, and the bucket its access logs and the load balancer's go to; in prod their replicas too.
+      assert.strictEqual(countOf(result, "aws:s3/bucket:Bucket"), result === prod ? 4 : 2);
       assert.strictEqual(countOf(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy"), 2);
     }
   });
@@ -71,22 +73,47 @@ describe("the modproxy program", () => {
 
   it("sends the load balancer's access logs and the cache's server access logs to the log bucket", () => {
     for (const result of [dev, prod]) {
-      const logBucket = one(result, "aws:s3/bucket:Bucket", `${one(result, "modproxy:components:LogBucket").name}-logs`);
+      const logBucket = one(result, "aws:s3/bucket:Bucket", `${result.resources.find((r) => r.type === "modproxy:components:LogBucket")?.name}-logs`);
       const alb = one(result, "aws:lb/loadBalancer:LoadBalancer");
       assert.deepStrictEqual(alb.inputs.accessLogs, { bucket: logBucket.id, prefix: "alb", enabled: true });
-      const logging = one(result, "aws:s3/bucketLogging:BucketLogging");
+      const logging = one(result, "aws:s3/bucketLogging:BucketLogging", `${one(result, "modproxy:components:ModuleStorage").name}-access-logging`);
       assert.deepStrictEqual([logging.inputs.targetBucket, logging.inputs.targetPrefix], [logBucket.id, "s3/"]);
       assert.ok(alb.propertyDependencies.accessLogs.includes(one(result, "aws:s3/bucketPolicy:BucketPolicy", `${logBucket.name}-policy`).urn));
     }
   });
 
-  it("encrypts up to the pods: the load balancer forwards HTTPS to a proxy serving the backend certificate", () => {
+  it("encrypts up to the pods: the load balancer forwards HTTPS to a proxy serving a certificate of the stack's backend CA", () => {
     for (const result of [dev, prod]) {
-      assert.strictEqual(one(result, "aws:lb/targetGroup:TargetGroup").inputs.protocol, "HTTPS");
-      const backend = one(result, "tls:index/selfSignedCert:SelfSignedCert", `${one(result, "modproxy:components:Certificates").name}-backend`);
+      const targets = one(result, "aws:lb/targetGroup:TargetGroup");
+      assert.deepStrictEqual([targets.inputs.protocol, at(targets, "healthCheck.protocol")], ["HTTPS", "HTTPS"]);
+      const certificates = one(result, "modproxy:components:Certificates").name;
+      const backend = one(result, "tls:index/locallySignedCert:LocallySignedCert", `${certificates}-backend`);
+      const ca = one(result, "tls:index/selfSignedCert:SelfSignedCert", `${certificates}-backend-ca`);
+      assert.deepStrictEqual([backend.inputs.caCertPem, ca.inputs.isCaCertificate], [ca.outputs.certPem, true]);
       const secret = ofType(result, "kubernetes:core/v1:Secret").find((s) => s.name.endsWith("-serving-tls"));
       assert.strictEqual((secret?.inputs.stringData as Record<string, string>)["tls.crt"], backend.outputs.certPem);
+      assert.strictEqual(result.outputs.backendCaCertificatePem, ca.outputs.certPem);
     }
+  });
+
+  it("sends HSTS from the HTTPS listener in dev and prod", () => {
+    for (const result of [dev, prod]) {
+      const https = one(result, "aws:lb/listener:Listener", `${one(result, "modproxy:components:LoadBalancer").name}-https`);
+      assert.strictEqual(https.inputs.routingHttpResponseStrictTransportSecurityHeaderValue, "max-age=31536000; includeSubDomains");
+    }
+  });
+
+  it("replicates prod's module cache to eu-central-1 for disaster recovery, and not dev's", () => {
+    assert.deepStrictEqual(ofType(dev, "aws:s3/bucketReplicationConfig:BucketReplicationConfig"), []);
+    assert.strictEqual(dev.outputs.replicaBucketName, undefined);
+    const replication = one(prod, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+    const storage = one(prod, "modproxy:components:ModuleStorage").name;
+    assert.strictEqual(replication.inputs.bucket, one(prod, "aws:s3/bucket:Bucket", `${storage}-bucket`).id);
+    const replica = one(prod, "aws:s3/bucket:Bucket", `${storage}-replica-bucket`);
+    assert.strictEqual(at(replication, "rules.0.destination.bucket"), replica.outputs.arn);
+    const provider = ofType(prod, "pulumi:providers:aws").find((p) => p.urn === replica.provider);
+    assert.strictEqual(provider?.inputs.region, "eu-central-1");
+    assert.strictEqual(prod.outputs.replicaBucketName, replica.id);
   });
 
   it("spreads prod over three zones with a NAT gateway each, dev over two with one", () => {
@@ -141,9 +168,41 @@ describe("the modproxy program", () => {
     }
   });
 
-  it("annotates the service account with the storage role's ARN, and the role trusts exactly that service account", async () => {
+  it("gives the proxy's service account the storage role through EKS Pod Identity by default, and admits the agent", async () => {
     const renamed = await synthesize("dev", { config: { "modproxy:namespace": "goproxy" } });
     for (const result of [dev, prod, renamed]) {
+      const namespace = String(at(one(result, "kubernetes:core/v1:Namespace"), "metadata.name"));
+      const serviceAccount = one(result, "kubernetes:core/v1:ServiceAccount");
+      const association = one(result, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+      const cluster = one(result, "aws:eks/cluster:Cluster");
+      const [role, ...others] = ofType(result, "aws:iam/role:Role").filter((r) => r.outputs.arn === association.inputs.roleArn);
+      assert.deepStrictEqual(others, []);
+      assert.deepStrictEqual(
+        [association.inputs.clusterName, association.inputs.namespace, association.inputs.serviceAccount],
+        [cluster.outputs.name, namespace, at(serviceAccount, "metadata.name")],
+      );
+      assert.deepStrictEqual(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0].Condition.StringEquals, {
+        "aws:RequestTag/eks-cluster-name": cluster.outputs.name,
+        "aws:RequestTag/kubernetes-namespace": namespace,
+        "aws:RequestTag/kubernetes-service-account": at(serviceAccount, "metadata.name"),
+      });
+      assert.strictEqual(at(serviceAccount, "metadata.annotations"), undefined);
+      assert.strictEqual(
+        one(result, "aws:eks/addon:Addon", `${one(result, "modproxy:components:Cluster").name}-pod-identity-agent`).inputs.addonName,
+        "eks-pod-identity-agent",
+      );
+      const allow = one(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy", `${one(result, "modproxy:components:ProxyService").name}-allow`);
+      assert.ok(JSON.stringify(at(allow, "spec.egress")).includes('"cidr":"169.254.170.23/32"'));
+    }
+    assert.strictEqual(at(one(renamed, "kubernetes:core/v1:Namespace"), "metadata.name"), "goproxy");
+  });
+
+  it("with modproxy:podCredentials irsa, annotates the service account with the storage role's ARN, and the role trusts exactly that service account", async () => {
+    const irsa = { "modproxy:podCredentials": "irsa" };
+    const renamed = await synthesize("dev", { config: { ...irsa, "modproxy:namespace": "goproxy" } });
+    for (const result of [await synthesize("dev", { config: irsa }), await synthesize("prod", { config: irsa }), renamed]) {
+      assert.deepStrictEqual(ofType(result, "aws:eks/podIdentityAssociation:PodIdentityAssociation"), []);
+      assert.ok(!ofType(result, "aws:eks/addon:Addon").some((addon) => addon.inputs.addonName === "eks-pod-identity-agent"));
       const namespace = String(at(one(result, "kubernetes:core/v1:Namespace"), "metadata.name"));
       const serviceAccount = one(result, "kubernetes:core/v1:ServiceAccount");
       assert.strictEqual(at(serviceAccount, "metadata.namespace"), namespace);
@@ -164,9 +223,10 @@ describe("the modproxy program", () => {
   });
 
   it("uses the private CA in dev and a DNS-validated ACM certificate in prod", () => {
-    assert.strictEqual(countOf(dev, "tls:index/locallySignedCert:LocallySignedCert"), 1);
+    // Besides the pods' certificate, which both stacks issue.
+    assert.strictEqual(countOf(dev, "tls:index/locallySignedCert:LocallySignedCert"), 2);
     assert.strictEqual(countOf(dev, "aws:acm/certificateValidation:CertificateValidation"), 0);
-    assert.strictEqual(countOf(prod, "tls:index/locallySignedCert:LocallySignedCert"), 0);
+    assert.strictEqual(countOf(prod, "tls:index/locallySignedCert:LocallySignedCert"), 1);
     assert.strictEqual(countOf(prod, "aws:acm/certificateValidation:CertificateValidation"), 1);
   });
 
@@ -178,7 +238,7 @@ describe("the modproxy program", () => {
     assert.strictEqual(at(alias, "aliases.0.name"), one(zoned, "aws:lb/loadBalancer:LoadBalancer").outputs.dnsName);
     assert.deepStrictEqual(
       [countOf(zoned, "tls:index/locallySignedCert:LocallySignedCert"), countOf(zoned, "aws:acm/certificateValidation:CertificateValidation")],
-      [1, 0],
+      [2, 0],
     );
   });
 

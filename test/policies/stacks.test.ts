@@ -98,6 +98,37 @@ describe("the infra program against the policy pack", () => {
     );
   });
 
+  it("prod: the replica of the module cache is held to the bucket rules, and its replication must carry KMS-encrypted objects", async () => {
+    const { resources } = await synthesize("prod");
+    let variant = breakResource(
+      resources,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      (inputs) => {
+        inputs.rules = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }];
+      },
+      (r) => r.name === "modproxy-prod-replica-encryption",
+    );
+    variant = breakResource(variant, "aws:s3/bucketReplicationConfig:BucketReplicationConfig", (inputs) => {
+      delete (inputs.rules as Record<string, unknown>[])[0].sourceSelectionCriteria;
+    });
+    const found = await evaluatePolicies(allPolicies, variant, packConfigFor("prod"));
+    assert.deepEqual(
+      found.filter((v) => v.enforcementLevel === "mandatory").map((v) => describeViolation(v, variant)),
+      [
+        [
+          "s3-bucket-kms-encryption",
+          "modproxy-prod-replica-bucket",
+          'Bucket "modproxy-prod-replica-bucket" default encryption is AES256; use a customer-managed KMS key (aws:kms with kmsMasterKeyId).',
+        ],
+        [
+          "s3-replication-kms-objects",
+          "modproxy-prod-replication",
+          'Replication rule "replicate-cache" skips objects encrypted with KMS keys: set sourceSelectionCriteria.sseKmsEncryptedObjects to Enabled.',
+        ],
+      ],
+    );
+  });
+
   it("prod: an image pinned by tag alone is refused there, while dev, which follows tags, is not checked", async () => {
     const image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/modproxy:0.1.0";
     const { resources } = await synthesize("prod", { config: { "modproxy:image": image } });
@@ -625,6 +656,20 @@ describe("the infra program against the policy pack", () => {
             "modproxy-dev-alb",
             "desyncMitigationMode is monitor, which forwards ambiguous requests: use defensive or strictest.",
           ],
+        ]);
+      });
+
+      it("the HTTPS listener without HSTS", async () => {
+        const variant = breakResource(
+          dev,
+          "aws:lb/listener:Listener",
+          (inputs) => {
+            delete inputs.routingHttpResponseStrictTransportSecurityHeaderValue;
+          },
+          (r) => r.inputs.protocol === "HTTPS",
+        );
+        assert.deepEqual(await newViolations(variant), [
+          ["mandatory", "lb-https-listener-hsts", "modproxy-dev-https", "The HTTPS listener sends no Strict-Transport-Security header."],
         ]);
       });
 
