@@ -72,6 +72,8 @@ function pageOf(snapshot: CatalogSnapshot, params: URLSearchParams): CatalogPage
 function catalogJson(page: CatalogPage) {
   return {
     snapshot: new Date(page.snapshot.takenAt).toISOString(),
+    /** How long the snapshot took to make: a store walk, and reads of what changed. */
+    snapshotMs: page.snapshot.ms,
     q: page.q,
     total: page.total,
     modules: page.modules,

@@ -8,8 +8,10 @@ import type { Storage, StoredEntry } from "./storage/storage";
 
 /** How long a snapshot answers before the store is walked again: new versions show within this. */
 export const CATALOG_TTL_MS = 10_000;
-/** A walk taking longer than this is not waited for while an older snapshot can answer. */
-const STALE_AFTER_MS = 1_000;
+/** A walk taking longer than this is not waited for while an older snapshot can answer: pages stay quick on a large store. */
+const STALE_AFTER_MS = 200;
+/** A snapshot is kept at least this many times as long as it took to make. */
+const WALK_SHARE = 10;
 /** Records and stamps read at once: overlaps S3 round trips without a burst of hundreds. */
 const READ_CONCURRENCY = 16;
 
@@ -36,6 +38,7 @@ export interface CatalogVersion {
 }
 
 export interface CatalogSnapshot {
+  /** When it was complete. */
   takenAt: number;
   /** By module path, then newest version first. */
   versions: CatalogVersion[];
@@ -83,10 +86,11 @@ export class Catalog {
     this.log = o.log ?? (() => {});
   }
 
-  /** A snapshot at most ttlMs old, or an older one while a new one takes longer than staleAfterMs. */
+  /** A snapshot at most ttlMs old (longer on a store slow to walk), or an older one while a new one takes longer than staleAfterMs. */
   async current(): Promise<CatalogSnapshot> {
     const stale = this.snapshot;
-    if (stale && this.now() - stale.takenAt < this.ttlMs) return stale;
+    // A walk that takes long is not repeated soon: the catalog spends at most a tenth of the time walking.
+    if (stale && this.now() - stale.takenAt < Math.max(this.ttlMs, stale.ms * WALK_SHARE)) return stale;
     const fresh = this.refresh();
     if (!stale) return fresh;
     let timer: NodeJS.Timeout | undefined;
@@ -124,7 +128,9 @@ export class Catalog {
     this.known = known;
     versions.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : compareVersions(b.version, a.version)));
     const byTime = [...versions].sort((a, b) => a.firstCached - b.firstCached || (a.searchText < b.searchText ? -1 : 1));
-    return { takenAt: started, versions, byTime, ms: this.now() - started };
+    // Aged from when it is complete: on a large store the walk alone may take longer than the TTL.
+    const takenAt = this.now();
+    return { takenAt, versions, byTime, ms: takenAt - started };
   }
 
   private async describe(v: VersionObjects, known: Map<string, { version: string; value: unknown }>): Promise<CatalogVersion> {

@@ -99,6 +99,24 @@ describe("catalog", () => {
     assert.ok(second.versions.some((v) => v.module === "example.com/new"));
   });
 
+  it("keeps a snapshot that was slow to make ten times as long as it took", async () => {
+    const { storage, clock } = await storeOf(SPECS);
+    // Each walk of the store takes 3 s of the test's clock.
+    const slow: Storage = Object.assign(Object.create(storage) as Storage, {
+      entries: async function* (prefix: string): AsyncIterable<StoredEntry> {
+        clock.now += 3_000;
+        yield* storage.entries(prefix);
+      },
+    });
+    const catalog = new Catalog(slow, { ttlMs: 10_000, now: () => clock.now });
+    const first = await catalog.current();
+    assert.equal(first.ms, 3_000);
+    clock.now += 29_000;
+    assert.equal(await catalog.current(), first);
+    clock.now += 2_000;
+    assert.notEqual(await catalog.current(), first);
+  });
+
   it("answers from the last snapshot while a new walk is slow, and with the new one once it is done", async () => {
     const { storage, clock } = await storeOf(SPECS);
     const w = watched(storage);
