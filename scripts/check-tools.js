@@ -5,7 +5,8 @@
 // moto's S3-compatible server, and the sumdb tests run a Go checksum database
 // built from test/fixtures/sumdb-server, the admission tests run etcd and
 // kube-apiserver built from test/fixtures/etcd and test/fixtures/kube-apiserver,
-// and the engine tests the Pulumi CLI built from test/fixtures/pulumi-cli.
+// and the engine tests the Pulumi CLI built from test/fixtures/pulumi-cli;
+// the catalog page test drives Debian's chromium.
 // This makes sure those exist before mocha starts: installs system packages
 // with apt-get when running as root (as CI does), otherwise says exactly what
 // is missing; then installs moto into a venv of its own and builds the Go
@@ -98,6 +99,12 @@ const tools = [
     present: () => has("debootstrap"),
     pkgs: ["debootstrap"],
     why: "scripts/seed-base-image.sh makes the Dockerfile's base image where none can be pulled",
+  },
+  {
+    name: "chromium",
+    present: () => has("chromium"),
+    pkgs: ["chromium"],
+    why: "the catalog page test opens /ui/ in a headless Chromium (driven by puppeteer-core)",
   },
   {
     name: "python3 with venv",

@@ -1,4 +1,5 @@
 import type { VersionFileRequest } from "./protocol";
+import { readAll } from "./artifact";
 import { eachConcurrently } from "./single-flight";
 import type { Storage } from "./storage/storage";
 
@@ -17,23 +18,39 @@ export function accessKey(encodedModule: string, encodedVersion: string): string
   return `${encodedModule}/@v/${encodedVersion}.access`;
 }
 
-/** The stored form of a version's last access. */
+/** The stored form of a version's last access and how often it was served. */
 export interface AccessStamp {
   lastAccess: string;
+  /** Requests for its files counted so far (absent in stamps written before counting began). */
+  hits?: number;
 }
 
-export function accessStamp(ms: number): Buffer {
-  return Buffer.from(JSON.stringify({ lastAccess: new Date(ms).toISOString() } satisfies AccessStamp) + "\n");
+/** A stamp as read: the time in ms. */
+export interface AccessRecord {
+  lastAccess: number;
+  hits: number;
 }
 
-/** The time in a stored stamp, or undefined for one that is not a stamp. */
-export function parseAccessStamp(body: Buffer): number | undefined {
+export function accessStamp(ms: number, hits = 0): Buffer {
+  return Buffer.from(JSON.stringify({ lastAccess: new Date(ms).toISOString(), hits } satisfies AccessStamp) + "\n");
+}
+
+/** What a stored stamp says, or undefined for one that is not a stamp. */
+export function parseAccessStamp(body: Buffer): AccessRecord | undefined {
   try {
-    const ms = Date.parse((JSON.parse(body.toString("utf8")) as AccessStamp).lastAccess);
-    return Number.isNaN(ms) ? undefined : ms;
+    const stamp = JSON.parse(body.toString("utf8")) as AccessStamp;
+    const ms = Date.parse(stamp.lastAccess);
+    if (Number.isNaN(ms)) return undefined;
+    return { lastAccess: ms, hits: Number.isSafeInteger(stamp.hits) && stamp.hits! > 0 ? stamp.hits! : 0 };
   } catch {
     return undefined;
   }
+}
+
+/** The stamp stored under key, if any and readable. */
+export async function readAccessStamp(storage: Storage, key: string): Promise<AccessRecord | undefined> {
+  const obj = await storage.read(key);
+  return obj && parseAccessStamp(await readAll(obj.body, 4096, key));
 }
 
 export interface AccessRecorderOptions {
@@ -43,17 +60,28 @@ export interface AccessRecorderOptions {
   now?: () => number;
 }
 
+/** What this process saw of a version since it last wrote the version's stamp. */
+interface Unwritten {
+  at: number;
+  hits: number;
+}
+
 /**
- * When each version was last served, for `modproxy gc`. A request only sets
- * a map entry; the entries are written as one small stamp object per version
- * at most every flushEveryMs (and on close), so a hot version costs one write
- * a minute however often it is served, and once an hour at most once its
- * stamp is written (resolutionMs). Replicas each write their own latest
- * time: a stamp may step back by at most one period, which retention measured
- * in days does not notice.
+ * When each version was last served and how often, for `modproxy gc` and the
+ * catalog. A request only updates a map entry; the entries are written as one
+ * small stamp object per version at most every flushEveryMs (and on close),
+ * so a hot version costs one read and one write a minute however often it is
+ * served, and once an hour at most once its stamp is written (resolutionMs);
+ * the hits counted meanwhile go with that write, or at close. The write adds
+ * this process's hits to the stored count: processes and replicas flushing
+ * the same version in the same instant may lose one's count, which a count
+ * for people to read can bear. Each keeps the later of its own and the stored
+ * time, so a stamp never steps back.
  */
 export class AccessRecorder {
-  private pending = new Map<string, number>();
+  private readonly unwritten = new Map<string, Unwritten>();
+  /** Versions whose stamp the next flush writes: their stamp is older than resolutionMs, or never written here. */
+  private due = new Set<string>();
   /** When each version's stamp was last written by this process: one entry per version served, a few dozen bytes each. */
   private readonly written = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -86,44 +114,61 @@ export class AccessRecorder {
 
   private stamp(key: string): void {
     const now = this.now();
+    const u = this.unwritten.get(key);
+    if (u) {
+      u.at = now;
+      u.hits++;
+    } else this.unwritten.set(key, { at: now, hits: 1 });
     if (now - (this.written.get(key) ?? -Infinity) < this.resolutionMs) return;
-    this.pending.set(key, now);
+    this.due.add(key);
     this.schedule();
   }
 
-  /** Writes what was recorded since the last flush; stamps that fail to write are kept for the next one. */
+  /** Writes the stamps due; those that fail to write are kept for the next flush. */
   flush(): Promise<void> {
+    return this.enqueue(false);
+  }
+
+  /** Writes every version's stamp that has hits or a time not yet stored. */
+  close(): Promise<void> {
+    return this.enqueue(true);
+  }
+
+  private enqueue(all: boolean): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.flushing = this.flushing.then(() => this.write());
+    this.flushing = this.flushing.then(() => this.write(all));
     return this.flushing;
   }
 
-  close(): Promise<void> {
-    return this.flush();
-  }
-
   private schedule(): void {
-    if (this.timer !== undefined || this.pending.size === 0) return;
+    if (this.timer !== undefined || this.due.size === 0) return;
     this.timer = setTimeout(() => void this.flush(), this.flushEveryMs);
     // Pending stamps must not keep a finished process alive; close() writes them.
     this.timer.unref();
   }
 
-  private async write(): Promise<void> {
-    const batch = this.pending;
-    this.pending = new Map();
+  private async write(all: boolean): Promise<void> {
+    const batch = all ? new Set(this.unwritten.keys()) : this.due;
+    this.due = new Set();
     let failed = 0;
     let reason = "";
-    await eachConcurrently(batch, FLUSH_CONCURRENCY, async ([key, at]) => {
+    await eachConcurrently(batch, FLUSH_CONCURRENCY, async (key) => {
+      const u = this.unwritten.get(key);
+      if (!u) return;
+      // Taken out while it is written: accesses meanwhile start a new entry.
+      this.unwritten.delete(key);
       try {
-        await this.storage.write(key, accessStamp(at), { overwrite: true });
-        this.written.set(key, at);
+        const stored = await readAccessStamp(this.storage, key);
+        const stamp = accessStamp(Math.max(u.at, stored?.lastAccess ?? 0), (stored?.hits ?? 0) + u.hits);
+        await this.storage.write(key, stamp, { overwrite: true });
+        this.written.set(key, u.at);
       } catch (err) {
         failed++;
         reason = (err as Error).message;
-        // A newer access recorded meanwhile wins.
-        if (!this.pending.has(key)) this.pending.set(key, at);
+        const later = this.unwritten.get(key);
+        this.unwritten.set(key, { at: Math.max(u.at, later?.at ?? 0), hits: u.hits + (later?.hits ?? 0) });
+        this.due.add(key);
       }
     });
     if (failed > 0) this.log(`could not record the last access of ${failed} versions, retrying later: ${reason}`);

@@ -8,6 +8,7 @@ import { createSecureContext } from "node:tls";
 import { TokenAuthenticator } from "./auth";
 import { AccessRecorder } from "./access";
 import { AnswerCache } from "./answer-cache";
+import { Catalog } from "./catalog";
 import { ArtifactStore } from "./artifact";
 import { defaultOf, ProxyConfig, settingName } from "./config";
 import { VerifyingFetcher, withFlightLock, withSingleFlight } from "./fetcher";
@@ -152,7 +153,8 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
   const { service, sumdb, storage, metrics, tier, access } = services;
   options.cluster?.shareMetrics(metrics.registry);
   const metricsText = options.cluster && (() => options.cluster!.metrics());
-  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, logs: options.logs, auth, tier, access, metricsText });
+  const catalog = new Catalog(storage, { log });
+  const handler = createRequestHandler({ service, sumdb, storage, metrics, log, logs: options.logs, auth, tier, access, catalog, metricsText });
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   // Slow clients may take long over a large zip, but an idle keep-alive socket should not pin a worker.
   server.keepAliveTimeout = 5_000;

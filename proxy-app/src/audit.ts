@@ -138,7 +138,7 @@ export async function auditStore(services: ProxyServices, o: AuditOptions): Prom
     s.ok++;
   };
 
-  await eachConcurrently(storage.keys(""), AUDIT_CONCURRENCY, async (key) => {
+  await eachConcurrently(storage.entries(""), AUDIT_CONCURRENCY, async ({ key }) => {
     const req = versionFileOf(key);
     if (!req) return;
     try {

@@ -1,10 +1,10 @@
 import { promises as fs } from "node:fs";
-import { accessStamp, parseAccessStamp } from "./access";
-import { ArtifactStore, readAll } from "./artifact";
+import { accessStamp, readAccessStamp } from "./access";
+import { ArtifactStore } from "./artifact";
 import { decodeCase } from "./module-path";
 import { isCanonicalModuleVersion } from "./semver";
 import { eachConcurrently } from "./single-flight";
-import type { Storage } from "./storage/storage";
+import type { Storage, StoredEntry } from "./storage/storage";
 
 /** Versions examined at once: overlaps S3 round trips (a few per version) without flooding the bucket. */
 const GC_CONCURRENCY = 16;
@@ -111,39 +111,56 @@ export async function collectGarbage(storage: Storage, o: GcOptions): Promise<Gc
   return summary;
 }
 
-/** Every stored version, with sizes and last access, from one walk of the store. */
-export async function readVersions(storage: Storage, onRead: (versions: number) => void = () => {}): Promise<StoredVersion[]> {
-  const byBase = new Map<string, { module: string; version: string; keys: string[]; files: string[]; stamped: boolean }>();
-  for await (const key of storage.keys("")) {
-    const parsed = versionKey(key);
+/** A version's objects as one walk of the store found them. */
+export interface VersionObjects {
+  module: string;
+  version: string;
+  base: string;
+  /** Its objects by what follows the base: ".zip", ".zip.meta", ".access"... */
+  objects: Map<string, StoredEntry>;
+}
+
+/** Every stored version that has a file, from one walk of the store: what gc and the catalog start from. */
+export async function walkVersions(storage: Storage): Promise<VersionObjects[]> {
+  const byBase = new Map<string, VersionObjects>();
+  for await (const entry of storage.entries("")) {
+    const parsed = versionKey(entry.key);
     if (!parsed) continue;
-    let entry = byBase.get(parsed.base);
-    if (!entry) byBase.set(parsed.base, (entry = { module: parsed.module, version: parsed.version, keys: [], files: [], stamped: false }));
-    entry.keys.push(key);
-    if (parsed.kind === "data") entry.files.push(key);
-    if (parsed.kind === "access") entry.stamped = true;
+    let v = byBase.get(parsed.base);
+    if (!v) byBase.set(parsed.base, (v = { module: parsed.module, version: parsed.version, base: parsed.base, objects: new Map() }));
+    v.objects.set(entry.key.slice(parsed.base.length), entry);
   }
+  // A stamp or record alone (its version removed while it was written) is no version.
+  return [...byBase.values()].filter((v) => DATA_KINDS.some((kind) => v.objects.has(`.${kind}`)));
+}
+
+/** The .info/.mod/.zip files of a walked version, as storage keys. */
+export function dataFilesOf(v: VersionObjects): string[] {
+  return DATA_KINDS.filter((kind) => v.objects.has(`.${kind}`)).map((kind) => `${v.base}.${kind}`);
+}
+
+/** Bytes of a walked version's files, records and stamp. */
+export function bytesOf(v: VersionObjects): number {
+  let bytes = 0;
+  for (const e of v.objects.values()) bytes += e.size;
+  return bytes;
+}
+
+/** Every stored version, with sizes and last access, from one walk of the store and a read of each access stamp. */
+export async function readVersions(storage: Storage, onRead: (versions: number) => void = () => {}): Promise<StoredVersion[]> {
   const versions: StoredVersion[] = [];
-  await eachConcurrently(byBase, GC_CONCURRENCY, async ([base, e]) => {
-    // A stamp alone (its version removed while it was written) is no version.
-    if (e.files.length === 0) return;
-    const sizes = await Promise.all(e.keys.map(async (k) => (await storage.stat(k))?.size ?? 0));
+  await eachConcurrently(await walkVersions(storage), GC_CONCURRENCY, async (v) => {
     versions.push({
-      module: e.module,
-      version: e.version,
-      base,
-      files: e.files.sort(),
-      bytes: sizes.reduce((a, b) => a + b, 0),
-      lastAccess: e.stamped ? await readStamp(storage, `${base}.access`) : undefined,
+      module: v.module,
+      version: v.version,
+      base: v.base,
+      files: dataFilesOf(v),
+      bytes: bytesOf(v),
+      lastAccess: v.objects.has(".access") ? (await readAccessStamp(storage, `${v.base}.access`))?.lastAccess : undefined,
     });
     onRead(versions.length);
   });
   return versions;
-}
-
-async function readStamp(storage: Storage, key: string): Promise<number | undefined> {
-  const obj = await storage.read(key);
-  return obj && parseAccessStamp(await readAll(obj.body, 4096, key));
 }
 
 /** The version a key belongs to, when it is one of a version's files, records or access stamp. */

@@ -1,3 +1,4 @@
+import { BadQueryError } from "./catalog-http";
 import { InvalidPathError } from "./module-path";
 import { InvalidKeyError, StorageUnavailableError } from "./storage/storage";
 import { LookupDisabledError, NotFoundError, UpstreamError, UpstreamTimeoutError } from "./upstream/upstream";
@@ -8,7 +9,7 @@ import { LookupDisabledError, NotFoundError, UpstreamError, UpstreamTimeoutError
  * (or sent something that failed a check); 503 that our storage did.
  */
 export function statusForError(err: unknown): number {
-  if (err instanceof InvalidPathError || err instanceof InvalidKeyError) return 400;
+  if (err instanceof InvalidPathError || err instanceof InvalidKeyError || err instanceof BadQueryError) return 400;
   if (err instanceof NotFoundError) return err.status;
   if (err instanceof StorageUnavailableError) return 503;
   if (err instanceof LookupDisabledError) return 404;

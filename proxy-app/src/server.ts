@@ -5,6 +5,8 @@ import { pipeline } from "node:stream/promises";
 import { statusForError } from "./http-errors";
 import { TokenAuthenticator } from "./auth";
 import type { AccessRecorder } from "./access";
+import type { Catalog } from "./catalog";
+import { answerCatalog, isCatalogPath } from "./catalog-http";
 import { Exchange, logAccess, logAudit, Logs } from "./logs";
 import { CONTENT_TYPES, HotFile, IMMUTABLE_CACHE, MemoryTier } from "./memory-tier";
 import { ProxyMetrics } from "./metrics";
@@ -36,6 +38,8 @@ export interface HandlerDeps {
   tier?: MemoryTier;
   /** Told of the version files the memory tier answers, which never reach the service (retention needs them). */
   access?: AccessRecorder;
+  /** What the store holds, for /ui/, /catalog and /index; absent, those paths are not answered. */
+  catalog?: Catalog;
   /** The /metrics text; by default this process's registry (a cluster worker asks for every worker's). */
   metricsText?: () => Promise<string>;
 }
@@ -127,6 +131,18 @@ async function handle(deps: HandlerDeps, hits: HitMetrics, req: http.IncomingMes
       const artifact = await deps.sumdb.serve(sreq);
       res.setHeader("Content-Type", sreq.kind === "tile" ? "application/octet-stream" : "text/plain; charset=utf-8");
       await sendArtifact(req, res, x, artifact);
+      return;
+    }
+    if (deps.catalog && isCatalogPath(path)) {
+      kind = "catalog";
+      const answer = await answerCatalog(deps.catalog, path, query < 0 ? "" : url.slice(query + 1));
+      // Behind the token like the modules it lists, and changing by the second: no shared or stored copies.
+      res.setHeader("Cache-Control", "no-store");
+      res.setHeader("Content-Type", answer.contentType);
+      res.setHeader("X-Content-Type-Options", "nosniff");
+      res.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+      if (answer.location) res.setHeader("Location", answer.location);
+      sendBody(req, res, x, answer.location ? 301 : 200, answer.body);
       return;
     }
     const mreq = parseModuleRequest(path);

@@ -20,7 +20,7 @@ export async function readBytes(storage: Storage, key: string): Promise<Buffer |
 
 export async function collectKeys(storage: Storage, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const key of storage.keys(prefix)) keys.push(key);
+  for await (const { key } of storage.entries(prefix)) keys.push(key);
   return keys;
 }
 
@@ -129,6 +129,26 @@ export function describeStorageConformance(backend: string, create: () => Promis
       assert.deepEqual(await collectKeys(storage, "example.com/none/"), []);
       await storage.delete(under[0]);
       assert.deepEqual((await collectKeys(storage, "example.com/m/@v/")).sort(), [under[1]]);
+    });
+
+    it("gives each enumerated object its size and time written, and a new version when it is rewritten", async () => {
+      const key = "example.com/m/@v/v1.0.0.access";
+      // S3 keeps times to the second.
+      const before = Math.floor(Date.now() / 1000) * 1000;
+      await storage.write(key, Buffer.from("first"));
+      await storage.write("example.com/m/@v/v1.0.0.zip", Buffer.alloc(1234));
+      const entry = async (k: string) => {
+        for await (const e of storage.entries("example.com/")) if (e.key === k) return e;
+        return undefined;
+      };
+      const first = await entry(key);
+      assert.equal(first?.size, 5);
+      assert.equal((await entry("example.com/m/@v/v1.0.0.zip"))?.size, 1234);
+      assert.ok(first.modifiedMs >= before && first.modifiedMs <= Date.now() + 1000, `${first.modifiedMs} vs ${before}`);
+      await storage.write(key, Buffer.from("again"), { overwrite: true });
+      const second = await entry(key);
+      assert.equal(second?.size, 5);
+      if (first.version !== undefined) assert.notEqual(second.version, first.version, "a rewrite of the same size is told apart");
     });
 
     it("keeps the first object when another is written to its key, consuming the second body", async () => {

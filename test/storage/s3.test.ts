@@ -296,7 +296,7 @@ describe("S3 storage against moto's S3 server", function () {
       await assert.rejects(storage.checkReady(), unreachable);
       await assert.rejects(storage.read("example.com/m/@v/v1.0.0.mod"), unreachable);
       await assert.rejects(storage.write("example.com/m/@v/v1.0.0.mod", Buffer.from("module m\n")), unreachable);
-      await assert.rejects(storage.keys("")[Symbol.asyncIterator]().next(), unreachable);
+      await assert.rejects(storage.entries("")[Symbol.asyncIterator]().next(), unreachable);
       client.destroy();
     });
 

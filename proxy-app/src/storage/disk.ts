@@ -4,7 +4,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { BodyReader } from "./body";
-import { assertSafeKey, InvalidKeyError, ObjectInfo, Storage, StorageUnavailableError, StoredObject, WriteResult } from "./storage";
+import { assertSafeKey, InvalidKeyError, ObjectInfo, Storage, StorageUnavailableError, StoredEntry, StoredObject, WriteResult } from "./storage";
 
 /** Where partial writes live until they are complete; inside the root so link and rename stay on one file system. */
 const TEMP_DIR = ".tmp";
@@ -43,6 +43,8 @@ export interface DiskStorageOptions {
  * while 50 clients of a large zip still hold only a few MiB of buffers.
  */
 const LARGE_FILE = 1024 * 1024;
+/** Files up to this size are read whole when opened, not streamed. */
+const SMALL_FILE = 64 * 1024;
 const LARGE_READ = 256 * 1024;
 
 /** Stores objects as files under one directory, which several processes may share. */
@@ -108,11 +110,22 @@ export class DiskStorage implements Storage {
       await handle.close();
       return undefined;
     }
+    if (st.size <= SMALL_FILE) {
+      // Records, stamps, .info and .mod files: one read costs a fraction of a stream's set-up (walks of the store read thousands).
+      try {
+        const bytes = await handle.readFile();
+        return { size: bytes.length, body: Readable.from([bytes], { objectMode: false }), version: versionOf(st) };
+      } catch (err) {
+        throw diskFailure(this.root, err);
+      } finally {
+        await handle.close();
+      }
+    }
     // Stream from the handle already open: a concurrent overwrite or delete cannot mix two files.
     return {
       ...infoOf(st),
       body: handle.createReadStream({ highWaterMark: st.size > LARGE_FILE ? LARGE_READ : undefined }),
-      version: `${st.dev}:${st.ino}:${st.mtimeMs}`,
+      version: versionOf(st),
     };
   }
 
@@ -175,7 +188,7 @@ export class DiskStorage implements Storage {
     }
   }
 
-  async *keys(prefix: string): AsyncIterable<string> {
+  async *entries(prefix: string): AsyncIterable<StoredEntry> {
     const dir = prefix === "" ? this.root : this.resolve(prefix, { prefix: true });
     yield* filesUnder(dir, prefix);
   }
@@ -205,8 +218,11 @@ export function diskFailure(root: string, err: unknown): unknown {
   return reason === undefined ? err : new StorageUnavailableError(`storage directory ${root}: ${code} (${reason})`);
 }
 
-/** Keys of the files under dir, depth first; dot directories at the root (temp area, spool) hold parts, not objects: no module path starts with a dot. */
-async function* filesUnder(dir: string, keyPrefix: string): AsyncGenerator<string> {
+/**
+ * The files under dir, depth first; dot directories at the root (temp area, spool) hold parts, not objects: no
+ * module path starts with a dot. A directory's files are stat'ed at once: a @v directory may hold thousands.
+ */
+async function* filesUnder(dir: string, keyPrefix: string): AsyncGenerator<StoredEntry> {
   let entries;
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
@@ -214,15 +230,28 @@ async function* filesUnder(dir: string, keyPrefix: string): AsyncGenerator<strin
     if (isMissing(err)) return;
     throw err;
   }
+  const files = await Promise.all(
+    entries
+      .filter((e) => e.isFile())
+      .map(async (e): Promise<StoredEntry | undefined> => {
+        // Removed since the directory was read: no longer an object.
+        const st = await fs.stat(path.join(dir, e.name)).catch(ignoreMissing);
+        return st && { key: keyPrefix + e.name, ...infoOf(st), modifiedMs: st.mtimeMs, version: versionOf(st) };
+      }),
+  );
+  for (const file of files) if (file) yield file;
   for (const entry of entries) {
-    if (entry.isFile()) yield keyPrefix + entry.name;
-    else if (entry.isDirectory() && !(keyPrefix === "" && entry.name.startsWith(".")))
-      yield* filesUnder(path.join(dir, entry.name), `${keyPrefix}${entry.name}/`);
+    if (entry.isDirectory() && !(keyPrefix === "" && entry.name.startsWith("."))) yield* filesUnder(path.join(dir, entry.name), `${keyPrefix}${entry.name}/`);
   }
 }
 
 function infoOf(st: { size: number }): ObjectInfo {
   return { size: st.size };
+}
+
+/** What tells one write of a file from the next: a rename brings a new inode, a rewrite a new time. */
+function versionOf(st: { dev: number; ino: number; mtimeMs: number }): string {
+  return `${st.dev}:${st.ino}:${st.mtimeMs}`;
 }
 
 /** ENOTDIR too: a key below what is a file is no object either. */

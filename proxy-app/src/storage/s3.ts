@@ -2,7 +2,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCom
 import { Upload } from "@aws-sdk/lib-storage";
 import { Readable } from "node:stream";
 import { BodyReader } from "./body";
-import { assertSafeKey, ObjectInfo, Storage, StorageUnavailableError, StoredObject, WriteResult } from "./storage";
+import { assertSafeKey, ObjectInfo, Storage, StorageUnavailableError, StoredEntry, StoredObject, WriteResult } from "./storage";
 
 export interface S3StorageOptions {
   client: S3Client;
@@ -140,15 +140,15 @@ export class S3Storage implements Storage {
     return names;
   }
 
-  /** Without a delimiter S3 lists every key under the prefix, however deep. */
-  async *keys(prefix: string): AsyncIterable<string> {
+  /** Without a delimiter S3 lists every key under the prefix, however deep, with its size, time and ETag. */
+  async *entries(prefix: string): AsyncIterable<StoredEntry> {
     assertSafeKey(prefix, { prefix: true });
     const pages = paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: this.prefix + prefix });
     try {
       for await (const page of pages) {
         for (const obj of page.Contents ?? []) {
           const key = obj.Key?.slice(this.prefix.length);
-          if (key && !key.endsWith("/")) yield key;
+          if (key && !key.endsWith("/")) yield { key, size: obj.Size ?? 0, modifiedMs: obj.LastModified?.getTime() ?? 0, version: obj.ETag };
         }
       }
     } catch (err) {

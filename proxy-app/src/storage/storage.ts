@@ -14,6 +14,15 @@ export interface StoredObject extends ObjectInfo {
   version?: string;
 }
 
+/** An object as a walk of the store finds it: enough to size and date it without reading it. */
+export interface StoredEntry extends ObjectInfo {
+  key: string;
+  /** When the object was last written (ms since the epoch). */
+  modifiedMs: number;
+  /** As StoredObject.version: changes whenever the object is written again; absent where the backend has nothing such. */
+  version?: string;
+}
+
 export interface WriteResult extends ObjectInfo {
   /** false when an object was already there and was kept (first writer wins) */
   created: boolean;
@@ -44,10 +53,11 @@ export interface Storage {
   /** Names (not full keys) of the objects directly under a "/"-terminated prefix. */
   list(prefix: string): Promise<string[]>;
   /**
-   * The full keys of every object under a "/"-terminated prefix, at any depth ("" for the whole store), in no
-   * particular order; for audits that walk the store. Objects written or deleted meanwhile may or may not appear.
+   * Every object under a "/"-terminated prefix, at any depth ("" for the whole store), with its full key, size and
+   * time written, in no particular order; for audits, retention and the catalog, which walk the store. Objects
+   * written or deleted meanwhile may or may not appear.
    */
-  keys(prefix: string): AsyncIterable<string>;
+  entries(prefix: string): AsyncIterable<StoredEntry>;
   /** Throws when the backend cannot serve requests (for readiness probes). */
   checkReady(): Promise<void>;
 }
