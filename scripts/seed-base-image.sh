@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Puts the Dockerfile's base images into local container storage on machines that
 # cannot pull from a registry: a minimal Debian bookworm made with debootstrap,
-# plus this machine's node and npm (docker.io/library/node:20-bookworm-slim) or
-# this machine's Go toolchain (docker.io/library/golang:<major.minor>-bookworm).
+# plus Node (docker.io/library/node:24-bookworm-slim: the release pinned in
+# scripts/ensure-node.js, from its npm package, and this machine's npm) or this
+# machine's Go toolchain (docker.io/library/golang:<major.minor>-bookworm).
 # Images already present are left alone, so a pipeline that can pull uses the
 # real ones. Prints nothing on success when there is nothing to do.
 set -euo pipefail
-NODE_IMAGE=docker.io/library/node:20-bookworm-slim
-for tool in podman debootstrap node go; do
-  command -v "$tool" >/dev/null || { echo "seed-base-image: missing '$tool' (apt-get install podman debootstrap; node and go come with the machine)" >&2; exit 1; }
+NODE_IMAGE=docker.io/library/node:24-bookworm-slim
+for tool in podman debootstrap node npm go; do
+  command -v "$tool" >/dev/null || { echo "seed-base-image: missing '$tool' (apt-get install podman debootstrap; node, npm and go come with the machine)" >&2; exit 1; }
 done
 go_minor=$(go env GOVERSION | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/')
 GO_IMAGE=docker.io/library/golang:${go_minor}-bookworm
@@ -17,11 +18,6 @@ podman image exists "$NODE_IMAGE" 2>/dev/null || wanted+=("$NODE_IMAGE")
 podman image exists "$GO_IMAGE" 2>/dev/null || wanted+=("$GO_IMAGE")
 [ ${#wanted[@]} -eq 0 ] && exit 0
 
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$node_major" != 20 ]; then
-  echo "seed-base-image: this machine's node is v$node_major; the image is named for node 20" >&2
-  exit 1
-fi
 base=$(mktemp -d)
 trap 'rm -rf "$base"' EXIT
 echo "seed-base-image: making ${wanted[*]} with debootstrap (about a minute)..." >&2
@@ -40,9 +36,16 @@ for image in "${wanted[@]}"; do
   rootfs="$base/$(basename "$image" | tr ':' '-')"
   cp -a "$base/rootfs" "$rootfs"
   if [ "$image" = "$NODE_IMAGE" ]; then
-    install -m 0755 "$(command -v node)" "$rootfs/usr/local/bin/node"
+    node_bin=$(node "$(dirname "$0")/ensure-node.js" --packaged)
+    node_major=$("$node_bin" -p 'process.versions.node.split(".")[0]')
+    if [ "$NODE_IMAGE" != "docker.io/library/node:${node_major}-bookworm-slim" ]; then
+      echo "seed-base-image: scripts/ensure-node.js pins node $node_major; $NODE_IMAGE wants another" >&2
+      exit 1
+    fi
+    install -m 0755 "$node_bin" "$rootfs/usr/local/bin/node"
     mkdir -p "$rootfs/usr/local/lib/node_modules"
-    cp -a "$(npm root -g)/npm" "$rootfs/usr/local/lib/node_modules/npm"
+    # npm's own directory (not `npm root -g`, which follows whichever node runs npm).
+    cp -a "$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")" "$rootfs/usr/local/lib/node_modules/npm"
     ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
     ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
     # The real image has a "node" user (uid 1000).

@@ -70,12 +70,12 @@ export interface ProxyServices {
 export async function buildProxyServices(config: ProxyConfig, log: (msg: string) => void = () => {}, options: StartOptions = {}): Promise<ProxyServices> {
   const storage = await storageFromConfig(config);
   // As in the go command, GONOPROXY defaults to GOPRIVATE.
-  const noProxy = new ModulePatterns(config.goNoProxy ?? config.goPrivate ?? "");
+  const noProxy = noProxyPatterns(config);
   const credentials = config.vcsCredentialsFile === undefined ? undefined : await NetrcFile.open(config.vcsCredentialsFile);
   const extraCa = config.caFile === undefined ? undefined : await readCaFile(config.caFile);
   const egress = Egress.fromEnv(process.env, extraCa);
   const reach: HttpProxyOptions = { egress, credentials };
-  const direct = noProxy.isEmpty() && !listsDirect(config.upstream) ? undefined : await goDirectFromConfig(config, options);
+  const direct = directFetchSettings(config).length === 0 ? undefined : await goDirectFromConfig(config, options);
   const metrics = new ProxyMetrics();
   metrics.watchStorage(storage);
   const upstream = upstreamFromList(config.upstream, { timeoutMs: config.upstreamTimeoutMs, metrics, direct, ...reach });
@@ -180,6 +180,23 @@ export async function startProxy(config: ProxyConfig, log: (msg: string) => void
         server.closeIdleConnections();
       }).finally(() => services.close()),
   };
+}
+
+/** GONOPROXY's patterns; as in the go command, GOPRIVATE's when it is unset. */
+function noProxyPatterns(config: ProxyConfig): ModulePatterns {
+  return new ModulePatterns(config.goNoProxy ?? config.goPrivate ?? "");
+}
+
+/**
+ * The settings that have modules fetched from version control with the go
+ * command (and git): GONOPROXY (or GOPRIVATE, its default) naming modules,
+ * "direct" among the upstreams. None: the proxy runs neither.
+ */
+export function directFetchSettings(config: ProxyConfig): (keyof ProxyConfig)[] {
+  return [
+    ...(noProxyPatterns(config).isEmpty() ? [] : [config.goNoProxy !== undefined ? ("goNoProxy" as const) : ("goPrivate" as const)]),
+    ...(listsDirect(config.upstream) ? (["upstream"] as const) : []),
+  ];
 }
 
 function goDirectFromConfig(config: ProxyConfig, options: StartOptions): Promise<GoDirectUpstream> {

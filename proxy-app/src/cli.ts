@@ -2,7 +2,7 @@
 import cluster from "node:cluster";
 import { parseArgs } from "node:util";
 import { version as PACKAGE_VERSION } from "../../package.json";
-import { buildProxyServices, startProxy, TlsFileError } from "./app";
+import { buildProxyServices, directFetchSettings, startProxy, TlsFileError } from "./app";
 import { defaultWorkers, runPrimary, WorkerLink } from "./cluster";
 import { auditStore, formatAuditSummary } from "./audit";
 import { TokenFileError } from "./auth";
@@ -19,7 +19,7 @@ import { storageFromConfig } from "./storage/from-config";
 import { StorageUnavailableError } from "./storage/storage";
 import { UpstreamListError } from "./upstream/chain";
 import { EgressConfigError } from "./upstream/egress";
-import { GoDirectSetupError } from "./upstream/go-direct";
+import { GoDirectSetupError, requireDirectTools } from "./upstream/go-direct";
 import { formatSummary, readWarmTargets, warm, WarmTarget } from "./warm";
 
 const USAGE = `modproxy: a private Go module proxy
@@ -146,8 +146,8 @@ async function serve(config: ProxyConfig): Promise<number> {
   const log = (msg: string) => logs.events.warn(msg);
   const workers = config.workers ?? defaultWorkers();
   const link = cluster.isWorker ? new WorkerLink() : undefined;
-  // Checked once, before any worker starts: the workers share the storage.
-  const unusable = link ? undefined : await storageProblem(config);
+  // Checked once, before any worker starts: the workers share the storage and the machine's tools.
+  const unusable = link ? undefined : ((await storageProblem(config)) ?? (await directProblem(config)));
   if (unusable !== undefined) {
     process.stderr.write(`modproxy: ${unusable}\n`);
     return 2;
@@ -235,6 +235,23 @@ async function storageProblem(config: ProxyConfig): Promise<string | undefined> 
     return undefined;
   } catch (err) {
     return `cannot use the storage ${describeStorage(config)} (${setting}): ${(err as Error).message.split("\n")[0]}`;
+  }
+}
+
+/**
+ * Why modules cannot be fetched from version control where the settings ask
+ * for it: the go command or git is missing, as in the slim image.
+ */
+async function directProblem(config: ProxyConfig): Promise<string | undefined> {
+  const settings = directFetchSettings(config);
+  if (settings.length === 0) return undefined;
+  const asking = settings.map((key) => `${envName(key)}=${config[key]}`).join(", ");
+  try {
+    await requireDirectTools(`fetching modules from version control (${asking})`);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof GoDirectSetupError)) throw err;
+    return `${err.message}; the slim image has neither go nor git: run the full one`;
   }
 }
 

@@ -148,9 +148,19 @@ describe("modproxy command start-up checks of files", () => {
       const bin = path.join(dir, `only-${present}`);
       await fs.mkdir(bin);
       await fs.symlink(which(present), path.join(bin, present));
-      const r = serve({ PATH: bin, GOPRIVATE: "git.example.test" });
-      assert.equal(r.status, 2, r.stderr);
-      assert.match(r.stderr, new RegExp(`needs ${missing} on PATH`));
+      // Checked once before the workers start, so one line says it however many there are.
+      for (const [setting, env, extra] of [
+        ["GOPRIVATE=git.example.test", { GOPRIVATE: "git.example.test" }, []],
+        ["MODPROXY_UPSTREAM=https://proxy.example.test,direct", {}, ["--upstream", "https://proxy.example.test,direct"]],
+      ] as const) {
+        const r = serve({ PATH: bin, MODPROXY_WORKERS: "2", ...env }, [...extra]);
+        assert.equal(r.status, 2, r.stderr);
+        assert.equal(
+          r.stderr,
+          `modproxy: fetching modules from version control (${setting}) needs ${missing} on PATH (spawn ${missing} ENOENT); ` +
+            "the slim image has neither go nor git: run the full one\n",
+        );
+      }
     }
     const r = serve({ GOPRIVATE: "git.example.test" }, ["--vcs-credentials-file", path.join(dir, "no-such-netrc")]);
     assert.equal(r.status, 2, r.stderr);

@@ -10,6 +10,8 @@ export class BodyReader {
   bytes = 0;
   /** Whether the body itself errored; its error is then the one to reject with. */
   failed = false;
+  /** Set once the backend has given up: the body's end is then its doing, not the body's failure. */
+  private stopped = false;
 
   constructor(private readonly body: Readable) {}
 
@@ -20,7 +22,7 @@ export class BodyReader {
       try {
         next = await it.next();
       } catch (err) {
-        this.failed = true;
+        if (!this.stopped) this.failed = true;
         throw err;
       }
       if (next.done) return;
@@ -28,5 +30,16 @@ export class BodyReader {
       this.bytes += chunk.length;
       yield chunk;
     }
+  }
+
+  /**
+   * Frees the body when the backend fails while a read of it is pending. On
+   * Node 24 (not 20) a stream made with Readable.from waits for that read
+   * before it is destroyed, and pipeline waits for that: without this the
+   * failure would only be reported when the body next sends something.
+   */
+  stop(): void {
+    this.stopped = true;
+    this.body.destroy();
   }
 }

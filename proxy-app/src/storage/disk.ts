@@ -141,6 +141,7 @@ export class DiskStorage implements Storage {
     try {
       // Synced before publishing: after a crash, a published file must not turn out empty or torn.
       const out = createWriteStream(temp, { flags: "wx", flush: true });
+      out.once("error", () => reader?.stop());
       await pipeline(reader ? Readable.from(reader.chunks()) : Readable.from([body]), out);
       const size = out.bytesWritten;
       await fs.mkdir(path.dirname(target), { recursive: true });

@@ -53,8 +53,7 @@ export class GoDirectUpstream implements Upstream {
 
   /** Checks that go and git run, and makes the work directory; `close` removes it. */
   static async create(options: GoDirectOptions): Promise<GoDirectUpstream> {
-    await requireTool("go", ["version"]);
-    await requireTool("git", ["--version"]);
+    await requireDirectTools('fetching modules from version control (the "direct" upstream, GOPRIVATE/GONOPROXY modules)');
     if (options.vcsCredentialsFile !== undefined) {
       await fs.access(options.vcsCredentialsFile, fs.constants.R_OK).catch((err: Error) => {
         throw new GoDirectSetupError(`cannot read the VCS credentials file ${options.vcsCredentialsFile}: ${err.message}`);
@@ -315,20 +314,18 @@ function bufferResponse(body: Buffer | string): UpstreamResponse {
   return { body: Readable.from([data]), size: data.length };
 }
 
-async function requireTool(bin: string, args: string[]): Promise<void> {
+/** Checks that go and git, which direct fetching runs, are there and run; `what` starts the error's message. */
+export async function requireDirectTools(what: string): Promise<void> {
+  await requireTool(what, "go", ["version"]);
+  await requireTool(what, "git", ["--version"]);
+}
+
+async function requireTool(what: string, bin: string, args: string[]): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const child = spawn(bin, args, { stdio: "ignore" });
-    child.on("error", (err) =>
-      reject(
-        new GoDirectSetupError(
-          `fetching modules from version control (the "direct" upstream, GOPRIVATE/GONOPROXY modules) needs ${bin} on PATH: ${err.message}`,
-        ),
-      ),
-    );
+    child.on("error", (err) => reject(new GoDirectSetupError(`${what} needs ${bin} on PATH (${err.message})`)));
     child.on("close", (code) =>
-      code === 0
-        ? resolve()
-        : reject(new GoDirectSetupError(`fetching modules from version control needs a working ${bin}: "${bin} ${args.join(" ")}" exited ${code}`)),
+      code === 0 ? resolve() : reject(new GoDirectSetupError(`${what} needs a working ${bin} ("${bin} ${args.join(" ")}" exited ${code})`)),
     );
   });
 }
