@@ -92,7 +92,7 @@ export function existingNetworkProblems(args: ExistingNetworkArgs): string[] {
 export function existingNetwork(args: ExistingNetworkArgs, opts?: pulumi.InvokeOutputOptions): NetworkPlacement {
   const problems = existingNetworkProblems(args);
   if (problems.length > 0) {
-    throw new pulumi.ResourceError(`the existing network ${String(args.vpcId)}:\n  - ${problems.join("\n  - ")}`, opts?.parent);
+    throw new pulumi.ResourceError(`existingNetwork:\n  - ${problems.join("\n  - ")}`, opts?.parent);
   }
   const publicSubnets = args.publicSubnets ?? [];
   return {
@@ -174,7 +174,7 @@ export function existingClusterProblems(args: ExistingClusterArgs): string[] {
 export function existingCluster(name: string, args: ExistingClusterArgs, opts?: pulumi.CustomResourceOptions): ClusterPlacement {
   const problems = existingClusterProblems(args);
   if (problems.length > 0) {
-    throw new pulumi.ResourceError(`the existing cluster ${name}:\n  - ${problems.join("\n  - ")}`, opts?.parent);
+    throw new pulumi.ResourceError(`existingCluster ${name}:\n  - ${problems.join("\n  - ")}`, opts?.parent);
   }
   const placement = {
     clusterName: pulumi.output(args.clusterName),
