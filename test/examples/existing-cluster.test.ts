@@ -3,11 +3,7 @@ import { SynthesisResult } from "../../infra/offlineRun";
 import { evaluatePolicies } from "../../policies/evaluate";
 import { allPolicies } from "../../policies/rules";
 import { at, ofType, one } from "../infra/resources";
-import { exampleConfig, synthesizeExample } from "../support/example-program";
-
-// What makes a network or a cluster: the example must create none of it.
-const NETWORK_AND_CLUSTER =
-  /^aws:(ec2\/(vpc|subnet|natGateway|internetGateway|routeTable|vpcEndpoint|flowLog|eip|defaultSecurityGroup)|eks\/|iam\/openIdConnectProvider)/;
+import { exampleConfig, NETWORK_AND_CLUSTER, synthesizeExample } from "../support/example-program";
 
 describe("the existing-cluster example", () => {
   const config = exampleConfig();
