@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isInternetWide, isPrivateCidr, parseCidr } from "../common/cidr";
 import { proxyEnvironment, ProxySettings } from "../components/proxyEnvironment";
 import { ConfigError as ProxyConfigError, loadConfig, ProxyConfig } from "../proxy-app/src/config";
-import { parseUpstreamList } from "../proxy-app/src/upstream/chain";
+import { parseUpstreamList } from "../proxy-app/src/upstream/list";
 
 export type Environment = "dev" | "staging" | "prod";
 export type NatGatewayMode = "perAz" | "single";
