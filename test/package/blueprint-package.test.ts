@@ -53,7 +53,7 @@ describe("the published blueprint package", function () {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("ships compiled JavaScript and type declarations only: no tests, stack files, sources or source maps", () => {
+  it("ships compiled JavaScript and type declarations only: no tests, stack files, sources, source maps or proxy server", () => {
     const files = packed.files.map((f) => f.path).sort();
     assert.deepStrictEqual(
       files.filter((f) => !/^(package\.json|README\.md|dist\/.+\.(js|d\.ts))$/.test(f)),
@@ -61,6 +61,11 @@ describe("the published blueprint package", function () {
     );
     assert.deepStrictEqual(
       files.filter((f) => /^dist\/(test|infra|policies|bench|scripts|examples)\/|Pulumi\.|\.test\./.test(f)),
+      [],
+    );
+    // Of the proxy, only its settings table and the parsers it checks values with: not the server.
+    assert.deepStrictEqual(
+      files.filter((f) => /^dist\/proxy-app\/src\/(app|cli|fetcher|sumdb|metrics|spool|upstream\/(chain|upstream|http-proxy))\.js$/.test(f)),
       [],
     );
     for (const source of fs.readdirSync(path.join(REPO, "components"))) {
