@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { isInternetWide } from "../common/cidr";
 import { serviceRole } from "./iam";
+import { eksKubeconfig } from "./kubeconfig";
 
 export interface ClusterArgs {
   /** The EKS cluster's name (also names its log group, which must exist before the cluster writes to it). */
@@ -214,25 +215,7 @@ export class Cluster extends pulumi.ComponentResource {
         ? [new aws.eks.Addon(`${name}-pod-identity-agent`, { clusterName: cluster.name, addonName: "eks-pod-identity-agent" }, parent)]
         : [];
 
-    const kubeconfig = pulumi.jsonStringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: args.clusterName, cluster: { server: cluster.endpoint, "certificate-authority-data": cluster.certificateAuthority.data } }],
-      contexts: [{ name: args.clusterName, context: { cluster: args.clusterName, user: args.clusterName } }],
-      "current-context": args.clusterName,
-      users: [
-        {
-          name: args.clusterName,
-          user: {
-            exec: {
-              apiVersion: "client.authentication.k8s.io/v1beta1",
-              command: "aws",
-              args: ["eks", "get-token", "--cluster-name", args.clusterName, "--region", args.region],
-            },
-          },
-        },
-      ],
-    });
+    const kubeconfig = eksKubeconfig(args.clusterName, args.region, cluster.endpoint, cluster.certificateAuthority.data);
     this.provider = new k8s.Provider(
       `${name}-k8s`,
       {

@@ -10,7 +10,7 @@ import { isInternetWide, isPrivateCidr, parseCidr } from "../common/cidr";
 import { MONITORING_PARTS, MonitoringPart } from "../components/monitoring";
 import { proxyEnvironment, ProxySettings } from "../components/proxyEnvironment";
 import { ConfigError as ProxyConfigError, loadConfig, ProxyConfig } from "../proxy-app/src/config";
-import { parseUpstreamList } from "../proxy-app/src/upstream/chain";
+import { parseUpstreamList } from "../proxy-app/src/upstream/list";
 
 export type Environment = "dev" | "staging" | "prod";
 export type NatGatewayMode = "perAz" | "single";

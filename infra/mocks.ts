@@ -7,6 +7,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
 const MOCK_ACCOUNT_ID = "123456789012";
+/** S3's ranges in a region, as its gateway endpoint and prefix list report them. */
+const S3_CIDRS = ["52.216.0.0/15", "3.5.0.0/19"];
 
 function arnFor(type: string, name: string, region: string): string {
   const service = type.split(":")[1].split("/")[0];
@@ -27,7 +29,7 @@ function outputsFor(args: pulumi.runtime.MockResourceArgs, region: string): Reco
     case "aws:eks/nodeGroup:NodeGroup":
       return { resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }], remoteAccessSecurityGroupId: "" }] };
     case "aws:ec2/vpcEndpoint:VpcEndpoint":
-      return inputs.vpcEndpointType === "Gateway" ? { cidrBlocks: ["52.216.0.0/15", "3.5.0.0/19"], prefixListId: "pl-63a5400a" } : {};
+      return inputs.vpcEndpointType === "Gateway" ? { cidrBlocks: S3_CIDRS, prefixListId: "pl-63a5400a" } : {};
     case "aws:lb/loadBalancer:LoadBalancer":
       return { dnsName: `${name}-1234567890.${region}.elb.amazonaws.com`, zoneId: "Z35SXDOTRQ7X7K" };
     case "aws:acm/certificate:Certificate":
@@ -101,6 +103,9 @@ export function createMocks(region: string): pulumi.runtime.Mocks {
         case "aws:elb/getServiceAccount:getServiceAccount":
           // The ELB account of eu-west-1, which writes load balancer access logs there.
           return { id: "156460612806", arn: "arn:aws:iam::156460612806:root", region };
+        case "aws:ec2/getPrefixList:getPrefixList":
+          if (args.inputs.name !== `com.amazonaws.${region}.s3`) throw new Error(`no mock for the prefix list ${String(args.inputs.name)}`);
+          return { id: "pl-63a5400a", prefixListId: "pl-63a5400a", name: args.inputs.name, cidrBlocks: S3_CIDRS };
         default:
           throw new Error(`no mock for invoke ${args.token}`);
       }

@@ -1,4 +1,4 @@
-// Which test files need system tools (go, git, moto, buildah/podman, test
+// Which test files need system tools (go, git, moto, buildah/podman, npm and tar, test
 // servers built with go) and so belong to `npm run test:e2e`; the rest are
 // `npm run test:unit`, seconds and node alone. `npm test` runs both.
 const base = require("../.mocharc.json");
@@ -20,6 +20,7 @@ const needsTools = [
   "test/infra/admission.test.ts",
   "test/infra/manifests.test.ts",
   "test/monitoring/metric-names.test.ts",
+  "test/package/blueprint-package.test.ts",
 ];
 
 module.exports = {

@@ -18,7 +18,8 @@ import type { WorkerLink } from "./cluster";
 import { ProxyMetrics } from "./metrics";
 import { ModuleService } from "./module-service";
 import { ModulePatterns } from "./private-patterns";
-import { parseGoSumDb, SumdbRoute, SumdbService, SumdbSettings } from "./sumdb";
+import { parseGoSumDb } from "./gosumdb";
+import { SumdbRoute, SumdbService, SumdbSettings } from "./sumdb";
 import { NetrcFile } from "./netrc";
 import { Egress } from "./upstream/egress";
 import { HealthTrackedUpstream } from "./upstream/health";
@@ -27,7 +28,8 @@ import { Upstream } from "./upstream/upstream";
 import { createRequestHandler } from "./server";
 import { storageFromConfig } from "./storage/from-config";
 import { Storage } from "./storage/storage";
-import { listsDirect, upstreamFromList } from "./upstream/chain";
+import { upstreamFromList } from "./upstream/chain";
+import { listsDirect } from "./upstream/list";
 import { GoDirectUpstream } from "./upstream/go-direct";
 
 /** How the proxy is run beyond its configuration. */

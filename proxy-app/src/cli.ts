@@ -17,7 +17,7 @@ import { NetrcFileError } from "./netrc";
 import { Progress } from "./progress";
 import { storageFromConfig } from "./storage/from-config";
 import { StorageUnavailableError } from "./storage/storage";
-import { UpstreamListError } from "./upstream/chain";
+import { UpstreamListError } from "./upstream/list";
 import { EgressConfigError } from "./upstream/egress";
 import { GoDirectSetupError, requireDirectTools } from "./upstream/go-direct";
 import { formatSummary, readWarmTargets, warm, WarmTarget } from "./warm";

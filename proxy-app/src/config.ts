@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { parseGoDuration } from "./duration";
 import { ModulePatterns } from "./private-patterns";
-import { parseGoSumDb } from "./sumdb";
+import { parseGoSumDb } from "./gosumdb";
 import { assertSafeKey } from "./storage/storage";
 import { withoutUserinfo } from "./redact";
 import { parseSize } from "./size";
-import { describeUpstreamList, parseUpstreamList } from "./upstream/chain";
+import { describeUpstreamList, parseUpstreamList } from "./upstream/list";
 
 export interface ProxyConfig {
   host: string;

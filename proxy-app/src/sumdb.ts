@@ -1,16 +1,15 @@
 import { Artifact, readAll, VerificationError } from "./artifact";
+import { GoSumDb, HOST_NAME } from "./gosumdb";
 import { ChecksumDbUnreachableError, ExpectedHashes } from "./fetcher";
 import type { ProxyMetrics } from "./metrics";
 import { checkModulePath, checkPathMajor, decodeCase, encodeCase, InvalidPathError } from "./module-path";
 import { ModulePatterns } from "./private-patterns";
-import { withoutUserinfo } from "./redact";
 import { isCanonicalModuleVersion } from "./semver";
 import { SingleFlight } from "./single-flight";
 import { MemoryTier } from "./memory-tier";
 import { Storage } from "./storage/storage";
 import { LookupDisabledError, NotFoundError, Upstream, UpstreamError } from "./upstream/upstream";
 import {
-  DEFAULT_SUMDB_VERIFIER_KEY,
   openSignedTree,
   parseLookup,
   parseTilePath,
@@ -45,53 +44,8 @@ import {
 /** Checksum records and tiles are small; a data tile of 256 records stays far below this. */
 const MAX_SUMDB_BYTES = 1024 * 1024;
 
-const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
 /** tile/H/L/NNN, tile/H/data/NNN, with x-prefixed path elements for large indexes and an optional partial width. */
 const TILE = /^tile\/[1-9][0-9]?\/(data|[0-9]{1,2})(\/x[0-9]{3})*\/[0-9]{3}(\.p\/[1-9][0-9]{0,2})?$/;
-
-/** The default database, whose key the go command knows without being told. */
-const DEFAULT_SUMDB = "sum.golang.org";
-
-export class GoSumDbError extends Error {}
-
-export interface GoSumDb {
-  name: string;
-  /** The verifier key ("name+hash+key"), given or known. */
-  vkey?: string;
-  url?: string;
-}
-
-/**
- * Reads GOSUMDB the way the go command writes it: "name", "name+hash+key" or
- * "name+hash+key url". "off" is refused: serving the database is how this
- * proxy keeps verification on for its clients.
- */
-export function parseGoSumDb(value: string): GoSumDb {
-  const [db, url, extra] = value.trim().split(/\s+/);
-  if (db === "off") throw new GoSumDbError('"off" would leave clients without checksum verification; leave GOSUMDB unset or name a database');
-  if (extra !== undefined) throw new GoSumDbError('expected "name", "name+key" or "name+key url"');
-  const name = db.split("+")[0];
-  if (!HOST_NAME.test(name)) throw new GoSumDbError(`"${name}" is not a checksum database name`);
-  if (url !== undefined) {
-    const parsed = URL.canParse(url) ? new URL(url) : undefined;
-    if (!parsed || !["http:", "https:"].includes(parsed.protocol)) throw new GoSumDbError(`"${withoutUserinfo(url)}" is not an http or https URL`);
-    if (parsed.username !== "" || parsed.password !== "") {
-      throw new GoSumDbError("the URL carries credentials: put them in the netrc file MODPROXY_VCS_CREDENTIALS_FILE");
-    }
-  }
-  let vkey: string | undefined;
-  if (db.includes("+")) {
-    try {
-      parseVerifierKey(db);
-    } catch (err) {
-      throw new GoSumDbError(`"${db}" is not a verifier key: ${(err as Error).message}`);
-    }
-    vkey = db;
-  } else if (name === DEFAULT_SUMDB) {
-    vkey = DEFAULT_SUMDB_VERIFIER_KEY;
-  }
-  return { name, vkey, url };
-}
 
 export type SumdbRequest =
   | { name: string; kind: "supported" | "latest"; file: string }

@@ -10,6 +10,7 @@ import { readStackFile } from "../../infra/stackFile";
 import { REPO_ROOT, synthesize, SynthesizedResource } from "../../infra/synth";
 import { evaluatePolicies, PolicyViolation } from "../../policies/evaluate";
 import { allPolicies } from "../../policies/rules";
+import { EXAMPLE_PROJECT, EXAMPLE_STACK, exampleConfig, NETWORK_AND_CLUSTER, runProgram, synthesizeExample } from "../support/example-program";
 import { startTestEngine, TestEngine } from "../support/pulumi-engine";
 
 // The pack in the real Pulumi engine, as a pipeline runs it: `pulumi up` and
@@ -198,5 +199,29 @@ describe("the policy pack in the real Pulumi engine", function () {
         assert.deepEqual(sorted(findings.map(fromEngine)), sorted([...offline.map(fromOffline), ...(change.unknownInPreview ?? [])]));
       });
     }
+  });
+
+  it("the existing-cluster example: deploys into the given VPC and cluster, creating neither, as the offline check sees it", async () => {
+    const config = exampleConfig();
+    const s = await engine.stack({ project: EXAMPLE_PROJECT, name: EXAMPLE_STACK, program: async () => runProgram() as Record<string, unknown>, config });
+    await engine.upWithPolicies(s, [PACK], []);
+    const { findings } = await engine.previewWithPolicies(s, [PACK], []);
+    const offline = await evaluatePolicies(allPolicies, (await synthesizeExample()).resources, {});
+    assert.deepEqual(sorted(findings.map(fromEngine)), sorted(offline.map(fromOffline)));
+    assert.ok(findings.every((f) => f.enforcementLevel !== "mandatory"));
+
+    const { resources } = (await s.exportStack()).deployment as { resources: { type: string; inputs?: Record<string, unknown> }[] };
+    assert.deepEqual(
+      resources.filter((r) => NETWORK_AND_CLUSTER.test(r.type)).map((r) => r.type),
+      [],
+    );
+    const alb = resources.find((r) => r.type === "aws:lb/loadBalancer:LoadBalancer");
+    const privateSubnets = JSON.parse(config["platform-goproxy:privateSubnets"]) as { id: string }[];
+    assert.deepEqual(
+      alb?.inputs?.subnets,
+      privateSubnets.map((subnet) => subnet.id),
+    );
+    const kubernetesObjects = resources.filter((r) => r.type.startsWith("kubernetes:"));
+    assert.ok(kubernetesObjects.length > 0, "the proxy's objects were applied");
   });
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseUpstreamList, UpstreamChain, UpstreamListError } from "../../proxy-app/src/upstream/chain";
+import { UpstreamChain } from "../../proxy-app/src/upstream/chain";
+import { parseUpstreamList, UpstreamListError } from "../../proxy-app/src/upstream/list";
 import { LookupDisabledError, NotFoundError, UpstreamError, UpstreamResponse, UpstreamTimeoutError } from "../../proxy-app/src/upstream/upstream";
 import { ScriptedUpstream } from "../support/scripted-upstream";
 
