@@ -48,15 +48,19 @@ describe("the existing-cluster example", () => {
     );
   });
 
-  it("lets the proxy's service account assume its role through the cluster's OIDC provider", () => {
-    const role = ofType(result, "aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes("sts:AssumeRoleWithWebIdentity"));
+  it("gives the proxy's service account its role through a Pod Identity association in the given cluster", () => {
+    const role = ofType(result, "aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes("pods.eks.amazonaws.com"));
     assert.ok(role);
     const [statement] = JSON.parse(String(role.inputs.assumeRolePolicy)).Statement;
-    const issuer = key("oidcIssuerUrl").replace(/^https:\/\//, "");
-    assert.deepStrictEqual(statement.Principal, { Federated: key("oidcProviderArn") });
-    assert.strictEqual(statement.Condition.StringEquals[`${issuer}:sub`], "system:serviceaccount:modproxy:modproxy");
+    assert.strictEqual(statement.Condition.StringEquals["aws:RequestTag/eks-cluster-name"], key("clusterName"));
+    const association = one(result, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+    assert.deepStrictEqual(
+      [association.inputs.clusterName, association.inputs.namespace, association.inputs.serviceAccount, association.inputs.roleArn],
+      [key("clusterName"), "modproxy", "modproxy", role.outputs.arn],
+    );
+    // Pod Identity needs no annotation; an IRSA one left behind would point the SDK at the web identity instead.
     const serviceAccount = one(result, "kubernetes:core/v1:ServiceAccount");
-    assert.strictEqual((at(serviceAccount, "metadata.annotations") as Record<string, string>)["eks.amazonaws.com/role-arn"], role.outputs.arn);
+    assert.strictEqual((at(serviceAccount, "metadata.annotations") as Record<string, string> | undefined)?.["eks.amazonaws.com/role-arn"], undefined);
   });
 
   it("admits the load balancer's subnets to the pods and lets them out to the VPC's endpoints and S3", () => {

@@ -8,9 +8,9 @@ export const EXAMPLE_DIR = path.resolve(__dirname, "..", "..", "examples", "exis
 export const EXAMPLE_PROJECT = "platform-goproxy";
 export const EXAMPLE_STACK = "example";
 
-/** Resource types that make a network or a cluster, none of which the example may create. */
+/** Resource types that make a network or a cluster, none of which the example may create (the Pod Identity association is the proxy's own). */
 export const NETWORK_AND_CLUSTER =
-  /^aws:(ec2\/(vpc|subnet|natGateway|internetGateway|routeTable|vpcEndpoint|flowLog|eip|defaultSecurityGroup)|eks\/|iam\/openIdConnectProvider)/;
+  /^aws:(ec2\/(vpc|subnet|natGateway|internetGateway|routeTable|vpcEndpoint|flowLog|eip|defaultSecurityGroup)|eks\/(?!podIdentityAssociation)|iam\/openIdConnectProvider)/;
 
 /** Pulumi.example.yaml's values, with `overrides` (a key set to undefined is removed). */
 export function exampleConfig(overrides: Record<string, string | undefined> = {}): Record<string, string> {
