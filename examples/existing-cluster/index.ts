@@ -50,6 +50,8 @@ const proxy = deployModproxy(`modproxy-${environment}`, {
   hostedZoneId: config.require("hostedZoneId"),
   egressCidrs: ["0.0.0.0/0"],
   deletionProtection: true,
+  // The Grafana dashboard, as a ConfigMap the kube-prometheus-stack sidecar imports.
+  monitoring: ["dashboard"],
   tags,
 });
 

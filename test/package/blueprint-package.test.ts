@@ -53,11 +53,12 @@ describe("the published blueprint package", function () {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("ships compiled JavaScript and type declarations only: no tests, stack files, sources, source maps or proxy server", () => {
+  it("ships compiled JavaScript, type declarations and the monitoring files only: no tests, stack files, sources, source maps or proxy server", () => {
     const files = packed.files.map((f) => f.path).sort();
     assert.deepStrictEqual(
       files.filter((f) => !/^(package\.json|README\.md|dist\/.+\.(js|d\.ts))$/.test(f)),
-      [],
+      // The Monitoring component reads them at run time, as users may load them by hand.
+      ["dist/monitoring/alerts.yaml", "dist/monitoring/dashboard.json"],
     );
     assert.deepStrictEqual(
       files.filter((f) => /^dist\/(test|infra|policies|bench|scripts|examples)\/|Pulumi\.|\.test\./.test(f)),
