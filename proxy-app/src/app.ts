@@ -11,7 +11,7 @@ import { AnswerCache } from "./answer-cache";
 import { Catalog } from "./catalog";
 import { ArtifactStore } from "./artifact";
 import { defaultOf, ProxyConfig, settingName } from "./config";
-import { VerifyingFetcher, withFlightLock, withSingleFlight } from "./fetcher";
+import { VerifyingFetcher, withFlightLock, withSingleFlight, withStoredCheck } from "./fetcher";
 import type { Logs } from "./logs";
 import { MemoryTier } from "./memory-tier";
 import type { WorkerLink } from "./cluster";
@@ -111,7 +111,8 @@ export async function buildProxyServices(config: ProxyConfig, log: (msg: string)
     log,
   }).init();
   // Across cluster workers a lock held in the primary keeps it one fetch per file; within a worker, single flight.
-  const fetcher = withSingleFlight(options.cluster ? withFlightLock(verifying, options.cluster, artifacts) : verifying);
+  const checked = withStoredCheck(verifying, artifacts);
+  const fetcher = withSingleFlight(options.cluster ? withFlightLock(checked, options.cluster) : checked);
   const answers = new AnswerCache({
     storage,
     ttlMs: config.listTtlMs ?? defaultOf("listTtlMs"),

@@ -442,33 +442,16 @@ export interface FlightLock {
 
 /**
  * Composes de-duplication across processes around a fetcher: one fetch per
- * file among all holders of the lock. A process that waited finds the file
- * stored by the one before it and serves that instead of fetching again.
+ * file among all holders of the lock. Give it a fetcher made by
+ * `withStoredCheck`, so a process that waited serves what the one before it
+ * stored instead of fetching again.
  */
-export function withFlightLock(inner: Fetcher, lock: FlightLock, artifacts: ArtifactStore): Fetcher {
+export function withFlightLock(inner: Fetcher, lock: FlightLock): Fetcher {
   return {
     async fetch(req, opts) {
-      const key = versionFilePath(req.encodedModule, req.encodedVersion, req.kind);
-      const release = await lock.acquire(key);
+      const release = await lock.acquire(versionFilePath(req.encodedModule, req.encodedVersion, req.kind));
       let fetched: FetchedFile;
       try {
-        const stored = await artifacts.get(key);
-        if (stored.state === "ok") {
-          release();
-          const { body, size, etag } = stored.artifact;
-          // A stream belongs to one reader; the caller reads storage again instead (see FetchedFile.open).
-          if (!Buffer.isBuffer(body)) body.destroy();
-          return {
-            size,
-            etag,
-            open: () => {
-              if (Buffer.isBuffer(body)) return body;
-              throw new SpoolClosedError();
-            },
-            done: Promise.resolve(),
-          };
-        }
-        if (stored.state === "unrecorded" && !Buffer.isBuffer(stored.artifact.body)) stored.artifact.body.destroy();
         fetched = await inner.fetch(req, opts);
       } catch (err) {
         release();
@@ -476,6 +459,41 @@ export function withFlightLock(inner: Fetcher, lock: FlightLock, artifacts: Arti
       }
       fetched.done.then(release, release);
       return fetched;
+    },
+  };
+}
+
+/**
+ * Looks in storage once more before fetching: a caller that missed there may
+ * reach the fetcher just after another fetch of the file was stored and its
+ * flight ended, and would otherwise ask the upstream a second time.
+ */
+export function withStoredCheck(inner: Fetcher, artifacts: ArtifactStore): Fetcher {
+  return {
+    async fetch(req, opts) {
+      let stored: Awaited<ReturnType<ArtifactStore["get"]>>;
+      try {
+        stored = await artifacts.get(versionFilePath(req.encodedModule, req.encodedVersion, req.kind));
+      } catch {
+        // Storage that cannot be read now is the fetcher's to work around (checked content passes on uncached).
+        return inner.fetch(req, opts);
+      }
+      if (stored.state === "ok") {
+        const { body, size, etag } = stored.artifact;
+        // A stream belongs to one reader; the caller reads storage again instead (see FetchedFile.open).
+        if (!Buffer.isBuffer(body)) body.destroy();
+        return {
+          size,
+          etag,
+          open: () => {
+            if (Buffer.isBuffer(body)) return body;
+            throw new SpoolClosedError();
+          },
+          done: Promise.resolve(),
+        };
+      }
+      if (stored.state === "unrecorded" && !Buffer.isBuffer(stored.artifact.body)) stored.artifact.body.destroy();
+      return inner.fetch(req, opts);
     },
   };
 }

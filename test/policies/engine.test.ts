@@ -98,6 +98,8 @@ const CHANGES: Change[] = [
   {
     what: "GOSUMDB=off in the proxy's settings",
     type: "kubernetes:core/v1:ConfigMap",
+    // The settings, not the dashboard's ConfigMap beside them.
+    name: "modproxy-dev-settings",
     breaks: (props) => {
       props.data = { ...(props.data as object), GOSUMDB: "off" };
     },

@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { ZipFile } from "yazl";
 import { AnswerCache } from "../../proxy-app/src/answer-cache";
 import { Artifact, ArtifactStore, readAll } from "../../proxy-app/src/artifact";
-import { ChecksumDbUnreachableError, ChecksumSource, ExpectedHashes, VerifyingFetcher, withSingleFlight } from "../../proxy-app/src/fetcher";
+import { ChecksumDbUnreachableError, ChecksumSource, ExpectedHashes, VerifyingFetcher, withSingleFlight, withStoredCheck } from "../../proxy-app/src/fetcher";
 import { ProxyMetrics } from "../../proxy-app/src/metrics";
 import { ModuleService } from "../../proxy-app/src/module-service";
 import { parseModuleRequest, VersionFileRequest } from "../../proxy-app/src/protocol";
@@ -113,7 +113,8 @@ async function harness(
   const answers = new AnswerCache({ storage, ttlMs: 60_000, notFoundTtlMs: 30_000, graceMs: 50 });
   const service = new ModuleService({
     artifacts,
-    fetcher: withSingleFlight(fetcher),
+    // Composed as app.ts composes it.
+    fetcher: withSingleFlight(withStoredCheck(fetcher, artifacts)),
     answers,
     upstream,
     metrics,
@@ -149,6 +150,32 @@ describe("ModuleService over memory storage", function () {
     for (const b of bodies) assert.ok(b.equals(zip));
     assert.deepEqual(await storedKeys(h.storage), [`${V}.zip`, `${V}.zip.meta`]);
     assert.equal(h.upstream.count(`${MOD}/@v/${V}.zip`), 1, "later requests come from storage");
+  });
+
+  it("does not fetch again for a request that missed storage just before another fetch of the file was stored", async function () {
+    // The late request's storage read starts before the file is stored and answers after its flight has ended.
+    const memory = new MemoryStorage();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let holdNext = false;
+    const storage: Storage = Object.assign(Object.create(memory) as MemoryStorage, {
+      read: async (key: string) => {
+        const hold = holdNext && key === `${MOD}/@v/${V}.zip`;
+        if (hold) holdNext = false;
+        const found = await memory.read(key);
+        if (hold) await held;
+        return found;
+      },
+    });
+    const h = await harness({ storage });
+    holdNext = true;
+    const late = h.service.versionFile(req(`${V}.zip`)).then(bytes);
+    await new Promise((r) => setImmediate(r));
+    const first = await bytes(await h.service.versionFile(req(`${V}.zip`)));
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    assert.ok((await late).equals(first));
+    assert.equal(h.upstream.count(`${MOD}/@v/${V}.zip`), 1);
   });
 
   it("reports each version file served, fetched or from storage, for last-access tracking, and not a refused one", async function () {
