@@ -8,7 +8,7 @@ import type { Cluster } from "./cluster";
 import { LoadBalancer } from "./loadBalancer";
 import { LOG_PREFIXES, LogBucket } from "./logBucket";
 import { ModuleStorage } from "./moduleStorage";
-import { Monitoring, MonitoringPart } from "./monitoring";
+import { Monitoring, MonitoringPart, scrapeProblem } from "./monitoring";
 import type { Network } from "./network";
 import { ProxySettings } from "./proxyEnvironment";
 import { ProxyService } from "./proxyService";
@@ -86,7 +86,7 @@ export function placementProblem(network: NetworkPlacement, loadBalancerScheme: 
  * one placement to the other keeps the resources that do not depend on it.
  */
 export function deployModproxy(name: string, args: ModproxyArgs) {
-  const problem = placementProblem(args.network, args.loadBalancerScheme);
+  const problem = placementProblem(args.network, args.loadBalancerScheme) ?? scrapeProblem(args.monitoring ?? [], args.metricsScraperNamespaces ?? []);
   if (problem !== undefined) {
     throw new pulumi.ResourceError(`modproxy ${name}: ${problem}`, undefined);
   }

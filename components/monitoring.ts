@@ -13,6 +13,16 @@ export const ALERTS_FILE = path.join(MONITORING_DIR, "alerts.yaml");
 export const MONITORING_PARTS = ["dashboard", "alerts", "scrape"] as const;
 export type MonitoringPart = (typeof MONITORING_PARTS)[number];
 
+/**
+ * Why the scrape part would get nothing, if it would: no namespace is admitted through the proxy's
+ * NetworkPolicy. Pure, so the stack's config check says it too; `prefix` qualifies the key names.
+ */
+export function scrapeProblem(parts: readonly string[], scraperNamespaces: readonly string[], prefix = ""): string | undefined {
+  return parts.includes("scrape") && scraperNamespaces.length === 0
+    ? `${prefix}monitoring scrape needs ${prefix}metricsScraperNamespaces: the namespace's NetworkPolicy would block the scraper (name the Prometheus's namespace)`
+    : undefined;
+}
+
 /** The label Grafana's dashboard sidecar (as kube-prometheus-stack runs it) looks for on ConfigMaps. */
 export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
 

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { isInternetWide, isPrivateCidr, parseCidr } from "../common/cidr";
-import { MONITORING_PARTS, MonitoringPart } from "../components/monitoring";
+import { MONITORING_PARTS, MonitoringPart, scrapeProblem } from "../components/monitoring";
 import { proxyEnvironment, ProxySettings } from "../components/proxyEnvironment";
 import { ConfigError as ProxyConfigError, loadConfig, ProxyConfig } from "../proxy-app/src/config";
 import { parseUpstreamList } from "../proxy-app/src/upstream/list";
@@ -367,11 +367,8 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
   for (const scraperNamespace of metricsScraperNamespaces.filter((ns) => !K8S_NAME.test(ns))) {
     r.problems.push(`modproxy:metricsScraperNamespaces must list Kubernetes namespaces, DNS-1123 labels (got "${scraperNamespace}")`);
   }
-  if (monitoring.includes("scrape") && metricsScraperNamespaces.length === 0) {
-    r.problems.push(
-      "modproxy:monitoring scrape needs modproxy:metricsScraperNamespaces: the namespace's NetworkPolicy would block the scraper (name the Prometheus's namespace)",
-    );
-  }
+  const scrapeBlocked = scrapeProblem(monitoring, metricsScraperNamespaces, "modproxy:");
+  if (scrapeBlocked !== undefined) r.problems.push(scrapeBlocked);
   const monitoringLabels: Record<string, string> = {};
   for (const item of r.list("modproxy:monitoringLabels") ?? []) {
     const [key, value, ...extra] = item.split("=");

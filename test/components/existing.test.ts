@@ -188,6 +188,23 @@ describe("deployModproxy", () => {
     );
   });
 
+  it("refuses the scrape part without scraper namespaces, which the NetworkPolicy would block", async () => {
+    await assert.rejects(
+      synthesizeComponent(() =>
+        deployModproxy("mp", {
+          network: existingNetwork(NETWORK),
+          cluster: existingCluster("platform", CLUSTER),
+          loadBalancerScheme: "internal",
+          monitoring: ["alerts", "scrape"],
+        } as unknown as ModproxyArgs),
+      ),
+      (err: Error) =>
+        err instanceof pulumi.ResourceError &&
+        err.message ===
+          "modproxy mp: monitoring scrape needs metricsScraperNamespaces: the namespace's NetworkPolicy would block the scraper (name the Prometheus's namespace)",
+    );
+  });
+
   it("puts an internet-facing load balancer in the public subnets given", async () => {
     const publicSubnets = [
       { id: "subnet-0eee5555ffff66667", cidrBlock: "10.40.0.0/20" },
