@@ -8,7 +8,7 @@ import type { Cluster } from "./cluster";
 import { LoadBalancer } from "./loadBalancer";
 import { LOG_PREFIXES, LogBucket } from "./logBucket";
 import { ModuleStorage } from "./moduleStorage";
-import { Monitoring, MonitoringPart } from "./monitoring";
+import { Monitoring, MonitoringPart, scrapeProblem } from "./monitoring";
 import type { Network } from "./network";
 import { ProxySettings } from "./proxyEnvironment";
 import { ProxyService } from "./proxyService";
@@ -40,8 +40,10 @@ export interface ModproxyArgs extends Omit<ProxySettings, "bucketName"> {
   readonly podCredentials?: "podIdentity" | "irsa";
   /** A second region that keeps a replica of the cache bucket, for disaster recovery. @default none */
   readonly replicaRegion?: string;
-  /** What of monitoring/ to ship into the namespace: the Grafana dashboard, the PrometheusRule. @default none */
+  /** What of monitoring/ to ship into the namespace: the Grafana dashboard, the PrometheusRule, a PodMonitor scraping the pods. @default none */
   readonly monitoring?: readonly MonitoringPart[];
+  /** Namespaces whose pods the NetworkPolicy admits to the proxy's port: the in-cluster Prometheus's, for `scrape`. @default none */
+  readonly metricsScraperNamespaces?: readonly string[];
   /** Labels for the dashboard and the rules, to match Grafana's and Prometheus's selectors. @default none */
   readonly monitoringLabels?: Readonly<Record<string, string>>;
   /** Days an overwritten object version of the cache is kept. */
@@ -84,7 +86,7 @@ export function placementProblem(network: NetworkPlacement, loadBalancerScheme: 
  * one placement to the other keeps the resources that do not depend on it.
  */
 export function deployModproxy(name: string, args: ModproxyArgs) {
-  const problem = placementProblem(args.network, args.loadBalancerScheme);
+  const problem = placementProblem(args.network, args.loadBalancerScheme) ?? scrapeProblem(args.monitoring ?? [], args.metricsScraperNamespaces ?? []);
   if (problem !== undefined) {
     throw new pulumi.ResourceError(`modproxy ${name}: ${problem}`, undefined);
   }
@@ -129,6 +131,7 @@ export function deployModproxy(name: string, args: ModproxyArgs) {
     tags,
   });
 
+  const scrape = args.monitoring?.includes("scrape") ?? false;
   const proxy = new ProxyService(
     name,
     {
@@ -155,19 +158,26 @@ export function deployModproxy(name: string, args: ModproxyArgs) {
         maxFetches: args.maxFetches,
         listTtl: args.listTtl,
       },
-      servingCertificate: certificates.backend,
+      // The CA goes into the TLS Secret only for the PodMonitor, so stacks that do not scrape keep their Secret as it was.
+      servingCertificate: scrape ? { ...certificates.backend, caCertificatePem: certificates.backendCaCertPem } : certificates.backend,
       vcsCredentials: args.vcsCredentials === undefined ? undefined : pulumi.secret(args.vcsCredentials),
       nodePort: args.nodePort,
       loadBalancerCidrs: isPublic ? network.publicSubnetCidrs : network.privateSubnetCidrs,
       vpcCidr: network.cidrBlock,
       s3Cidrs: network.s3Cidrs,
       egressCidrs: args.egressCidrs,
+      metricsScraperNamespaces: args.metricsScraperNamespaces,
     },
     { provider: cluster.provider },
   );
 
   if (args.monitoring && args.monitoring.length > 0) {
-    new Monitoring(name, { namespace: proxy.namespace, parts: args.monitoring, labels: args.monitoringLabels }, { provider: cluster.provider });
+    const tls = proxy.servingCa && { caSecret: { name: proxy.servingCa.secretName, key: proxy.servingCa.key }, serverName: args.domainName };
+    new Monitoring(
+      name,
+      { namespace: proxy.namespace, parts: args.monitoring, labels: args.monitoringLabels, pods: { labels: proxy.podLabels, tls } },
+      { provider: cluster.provider },
+    );
   }
 
   return {

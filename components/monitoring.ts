@@ -9,9 +9,19 @@ export const MONITORING_DIR = path.resolve(__dirname, "..", "monitoring");
 export const DASHBOARD_FILE = path.join(MONITORING_DIR, "dashboard.json");
 export const ALERTS_FILE = path.join(MONITORING_DIR, "alerts.yaml");
 
-/** What the blueprint can ship: the Grafana dashboard, the PrometheusRule with the alerts. */
-export const MONITORING_PARTS = ["dashboard", "alerts"] as const;
+/** What the blueprint can ship: the Grafana dashboard, the PrometheusRule with the alerts, the PodMonitor that scrapes the pods. */
+export const MONITORING_PARTS = ["dashboard", "alerts", "scrape"] as const;
 export type MonitoringPart = (typeof MONITORING_PARTS)[number];
+
+/**
+ * Why the scrape part would get nothing, if it would: no namespace is admitted through the proxy's
+ * NetworkPolicy. Pure, so the stack's config check says it too; `prefix` qualifies the key names.
+ */
+export function scrapeProblem(parts: readonly string[], scraperNamespaces: readonly string[], prefix = ""): string | undefined {
+  return parts.includes("scrape") && scraperNamespaces.length === 0
+    ? `${prefix}monitoring scrape needs ${prefix}metricsScraperNamespaces: the namespace's NetworkPolicy would block the scraper (name the Prometheus's namespace)`
+    : undefined;
+}
 
 /** The label Grafana's dashboard sidecar (as kube-prometheus-stack runs it) looks for on ConfigMaps. */
 export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
@@ -38,24 +48,36 @@ export function loadDashboard(file = DASHBOARD_FILE): string {
 }
 
 export interface MonitoringArgs {
-  /** Namespace of the ConfigMap and the PrometheusRule (the proxy's: the rules' selectors need no other). */
+  /** Namespace of what is created (the proxy's: the rules' selectors and the PodMonitor need no other). */
   readonly namespace: pulumi.Input<string>;
   /** Which parts to create; at least one. */
   readonly parts: readonly MonitoringPart[];
   /** Labels added to what is created, for the selectors of the Prometheus and Grafana that should pick them up (e.g. release). @default none */
   readonly labels?: Readonly<Record<string, string>>;
+  /** The pods to scrape; required with the `scrape` part. */
+  readonly pods?: ScrapeTarget;
+}
+
+/** The proxy's pods as a PodMonitor finds and reaches them. */
+export interface ScrapeTarget {
+  /** The pods' labels (ProxyService's `podLabels`). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Where the pods serve HTTPS: the Secret key holding the CA that issued their certificate, and the name it was issued for. @default plain HTTP */
+  readonly tls?: { readonly caSecret: { readonly name: pulumi.Input<string>; readonly key: string }; readonly serverName: string };
 }
 
 /**
- * The dashboard as a ConfigMap Grafana's sidecar imports, and the alerting
- * rules as a PrometheusRule for the Prometheus operator. Each is optional: the
- * PrometheusRule needs the operator's CRD in the cluster.
+ * The dashboard as a ConfigMap Grafana's sidecar imports, the alerting rules as
+ * a PrometheusRule and the scrape of the pods as a PodMonitor, both for the
+ * Prometheus operator. Each is optional: the last two need the operator's CRDs.
  */
 export class Monitoring extends pulumi.ComponentResource {
   /** The dashboard ConfigMap's name, when there is one. */
   readonly dashboardConfigMap?: pulumi.Output<string>;
   /** The PrometheusRule's name, when there is one. */
   readonly prometheusRule?: pulumi.Output<string>;
+  /** The PodMonitor's name, when there is one. */
+  readonly podMonitor?: pulumi.Output<string>;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("modproxy:components:Monitoring", name, {}, opts);
@@ -65,6 +87,9 @@ export class Monitoring extends pulumi.ComponentResource {
         `Monitoring ${name}: parts must name at least one of ${MONITORING_PARTS.join(", ")} (got ${JSON.stringify(args.parts)})`,
         this,
       );
+    }
+    if (args.parts.includes("scrape") && args.pods === undefined) {
+      throw new pulumi.ResourceError(`Monitoring ${name}: the scrape part needs the pods to scrape`, this);
     }
     const own = { "app.kubernetes.io/name": "modproxy", "app.kubernetes.io/instance": name, ...DASHBOARD_LABEL };
     const clash = Object.keys(args.labels ?? {}).filter((key) => key in own);
@@ -96,6 +121,31 @@ export class Monitoring extends pulumi.ComponentResource {
       );
       this.prometheusRule = rule.metadata.name;
     }
-    this.registerOutputs({ dashboardConfigMap: this.dashboardConfigMap, prometheusRule: this.prometheusRule });
+    if (args.pods && args.parts.includes("scrape")) {
+      const tls = args.pods.tls;
+      const monitor = new k8s.apiextensions.CustomResource(
+        `${name}-scrape`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "PodMonitor",
+          // In the pods' namespace, which a PodMonitor searches when it names none.
+          metadata: { namespace: args.namespace, labels },
+          spec: {
+            selector: { matchLabels: args.pods.labels },
+            podMetricsEndpoints: [
+              {
+                port: "http",
+                path: "/metrics",
+                scheme: tls ? "https" : "http",
+                ...(tls ? { tlsConfig: { ca: { secret: { name: tls.caSecret.name, key: tls.caSecret.key } }, serverName: tls.serverName } } : {}),
+              },
+            ],
+          },
+        },
+        parent,
+      );
+      this.podMonitor = monitor.metadata.name;
+    }
+    this.registerOutputs({ dashboardConfigMap: this.dashboardConfigMap, prometheusRule: this.prometheusRule, podMonitor: this.podMonitor });
   }
 }

@@ -24,14 +24,23 @@ export interface ProxyServiceArgs {
     { readonly kind: "podIdentity"; readonly association: pulumi.Resource } | { readonly kind: "irsa"; readonly roleArn: pulumi.Input<string> };
   /** What the proxy runs with, handed to it as environment through a ConfigMap. */
   readonly settings: ProxySettings<pulumi.Input<string>>;
-  /** Certificate and key the proxy serves HTTPS with; stored in a Secret. @default none: plain HTTP */
-  readonly servingCertificate?: { readonly certificatePem: pulumi.Input<string>; readonly privateKeyPem: pulumi.Input<string> };
+  /**
+   * Certificate and key the proxy serves HTTPS with; stored in a Secret, with the PEM of the CA that issued the
+   * certificate as `ca.crt` when given, for a scraper to verify the pods with. @default none: plain HTTP
+   */
+  readonly servingCertificate?: {
+    readonly certificatePem: pulumi.Input<string>;
+    readonly privateKeyPem: pulumi.Input<string>;
+    readonly caCertificatePem?: pulumi.Input<string>;
+  };
   /** .netrc for private VCS hosts; stored in a Secret. @default none */
   readonly vcsCredentials?: pulumi.Input<string>;
   /** The NodePort the load balancer targets. */
   readonly nodePort: number;
   /** Where load balancer traffic (and its health checks) comes from: the load balancer's subnets. */
   readonly loadBalancerCidrs: readonly string[];
+  /** Namespaces whose pods may reach the proxy's port, for an in-cluster Prometheus to scrape `/metrics`. @default none */
+  readonly metricsScraperNamespaces?: readonly string[];
   /** The VPC range, where the interface endpoints (STS for IRSA) live. */
   readonly vpcCidr: string;
   /** S3's public ranges in the region (the gateway endpoint's prefix list). */
@@ -46,6 +55,8 @@ export interface ProxyServiceArgs {
 const METADATA_RANGE = "169.254.0.0/16";
 // The EKS Pod Identity agent on every node: credentials on 80, and 2703 as the agent's documentation asks to admit.
 const POD_IDENTITY_AGENT = { cidr: "169.254.170.23/32", ports: [80, 2703] };
+/** The key of the serving CA's certificate in the TLS Secret, as cert-manager and the Prometheus operator name it. */
+export const SERVING_CA_KEY = "ca.crt";
 
 /** One NetworkPolicy egress rule on TCP 443 to the given ranges. */
 function httpsTo(cidrs: readonly string[]): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
@@ -58,14 +69,18 @@ function httpsTo(cidrs: readonly string[]): k8s.types.input.networking.v1.Networ
 /**
  * The proxy on Kubernetes: namespace, service account (Pod Identity or IRSA), settings, token and VCS Secrets,
  * a hardened zone-spread Deployment, NodePort Service, PodDisruptionBudget, autoscaler, and
- * NetworkPolicies that deny everything but the load balancer in and DNS/AWS/upstreams (and the
- * Pod Identity agent) out.
+ * NetworkPolicies that deny everything but the load balancer (and the metrics scraper's namespaces)
+ * in and DNS/AWS/upstreams (and the Pod Identity agent) out.
  */
 export class ProxyService extends pulumi.ComponentResource {
   /** The generated client token (a Pulumi secret). */
   readonly clientToken: pulumi.Output<string>;
   /** The namespace's name, once it exists: what else goes in it depends on it through this. */
   readonly namespace: pulumi.Output<string>;
+  /** The labels of the proxy's pods, for selectors elsewhere (a PodMonitor). */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** The Secret holding the serving CA's certificate under `key`, when the pods serve HTTPS and the CA was given. */
+  readonly servingCa?: { readonly secretName: pulumi.Output<string>; readonly key: string };
 
   constructor(name: string, args: ProxyServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("modproxy:components:ProxyService", name, {}, opts);
@@ -74,6 +89,7 @@ export class ProxyService extends pulumi.ComponentResource {
       throw new Error(`ProxyService ${name}: need 1 <= replicas <= maxReplicas (got ${args.replicas}, ${args.maxReplicas})`);
     }
     const labels = { "app.kubernetes.io/name": "modproxy", "app.kubernetes.io/instance": name };
+    this.podLabels = labels;
     const ns = args.namespace;
     const inNamespace = (resourceName: string) => ({ name: resourceName, namespace: ns, labels });
     // Left to Pulumi's autonaming: a changed value then gets a new object name, which rolls the pods.
@@ -130,18 +146,24 @@ export class ProxyService extends pulumi.ComponentResource {
             childOpts,
           );
 
+    const serving = args.servingCertificate;
     const tlsSecret =
-      args.servingCertificate === undefined
+      serving === undefined
         ? undefined
         : new k8s.core.v1.Secret(
             `${name}-serving-tls`,
             {
               metadata: autonamed,
               type: "kubernetes.io/tls",
-              stringData: { "tls.crt": args.servingCertificate.certificatePem, "tls.key": args.servingCertificate.privateKeyPem },
+              stringData: {
+                "tls.crt": serving.certificatePem,
+                "tls.key": serving.privateKeyPem,
+                ...(serving.caCertificatePem === undefined ? {} : { [SERVING_CA_KEY]: serving.caCertificatePem }),
+              },
             },
             childOpts,
           );
+    if (tlsSecret && serving?.caCertificatePem !== undefined) this.servingCa = { secretName: tlsSecret.metadata.name, key: SERVING_CA_KEY };
 
     const settings = new k8s.core.v1.ConfigMap(
       `${name}-settings`,
@@ -273,6 +295,7 @@ export class ProxyService extends pulumi.ComponentResource {
       },
       childOpts,
     );
+    const scraperNamespaces = args.metricsScraperNamespaces ?? [];
     new k8s.networking.v1.NetworkPolicy(
       `${name}-allow`,
       {
@@ -285,6 +308,14 @@ export class ProxyService extends pulumi.ComponentResource {
               from: args.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
               ports: [{ protocol: "TCP", port: CONTAINER_PORT }],
             },
+            ...(scraperNamespaces.length > 0
+              ? [
+                  {
+                    from: scraperNamespaces.map((namespace) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } })),
+                    ports: [{ protocol: "TCP", port: CONTAINER_PORT }],
+                  },
+                ]
+              : []),
           ],
           egress: [
             {
@@ -311,6 +342,6 @@ export class ProxyService extends pulumi.ComponentResource {
       childOpts,
     );
 
-    this.registerOutputs({ clientToken: this.clientToken, namespace: this.namespace });
+    this.registerOutputs({ clientToken: this.clientToken, namespace: this.namespace, podLabels: this.podLabels });
   }
 }

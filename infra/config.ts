@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { isInternetWide, isPrivateCidr, parseCidr } from "../common/cidr";
-import { MONITORING_PARTS, MonitoringPart } from "../components/monitoring";
+import { MONITORING_PARTS, MonitoringPart, scrapeProblem } from "../components/monitoring";
 import { proxyEnvironment, ProxySettings } from "../components/proxyEnvironment";
 import { ConfigError as ProxyConfigError, loadConfig, ProxyConfig } from "../proxy-app/src/config";
 import { parseUpstreamList } from "../proxy-app/src/upstream/list";
@@ -97,8 +97,10 @@ export interface ModproxyConfig {
   readonly egressCidrs: readonly string[];
   /** `modproxy:vcsCredentials` (secret): a .netrc for private VCS hosts. @default unset */
   readonly vcsCredentials?: string;
-  /** `modproxy:monitoring`: what of monitoring/ to ship: dashboard (a ConfigMap for Grafana's sidecar), alerts (a PrometheusRule). @default [] */
+  /** `modproxy:monitoring`: what of monitoring/ to ship: dashboard (a ConfigMap for Grafana's sidecar), alerts (a PrometheusRule), scrape (a PodMonitor). @default [] */
   readonly monitoring: readonly MonitoringPart[];
+  /** `modproxy:metricsScraperNamespaces`: namespaces whose pods may reach the proxy's port, for an in-cluster Prometheus. @default [] */
+  readonly metricsScraperNamespaces: readonly string[];
   /** `modproxy:monitoringLabels`: `key=value` labels for the dashboard and rules, to match Grafana's and Prometheus's selectors. @default {} */
   readonly monitoringLabels: Readonly<Record<string, string>>;
   /** `modproxy:renderYamlTo`: write the Kubernetes manifests to this directory instead of applying them. @default unset */
@@ -359,8 +361,14 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
   const monitoring = [...new Set(r.list("modproxy:monitoring") ?? [])] as MonitoringPart[];
   const unknownParts = monitoring.filter((part) => !(MONITORING_PARTS as readonly string[]).includes(part));
   if (unknownParts.length > 0) {
-    r.problems.push(`modproxy:monitoring must list ${MONITORING_PARTS.join(" and/or ")} (got "${unknownParts.join(", ")}")`);
+    r.problems.push(`modproxy:monitoring must list some of ${MONITORING_PARTS.join(", ")} (got "${unknownParts.join(", ")}")`);
   }
+  const metricsScraperNamespaces = [...new Set(r.list("modproxy:metricsScraperNamespaces") ?? [])];
+  for (const scraperNamespace of metricsScraperNamespaces.filter((ns) => !K8S_NAME.test(ns))) {
+    r.problems.push(`modproxy:metricsScraperNamespaces must list Kubernetes namespaces, DNS-1123 labels (got "${scraperNamespace}")`);
+  }
+  const scrapeBlocked = scrapeProblem(monitoring, metricsScraperNamespaces, "modproxy:");
+  if (scrapeBlocked !== undefined) r.problems.push(scrapeBlocked);
   const monitoringLabels: Record<string, string> = {};
   for (const item of r.list("modproxy:monitoringLabels") ?? []) {
     const [key, value, ...extra] = item.split("=");
@@ -437,6 +445,7 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     egressCidrs,
     vcsCredentials,
     monitoring,
+    metricsScraperNamespaces,
     monitoringLabels,
     renderYamlTo,
   };

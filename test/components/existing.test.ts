@@ -173,18 +173,27 @@ describe("existingCluster", () => {
 });
 
 describe("deployModproxy", () => {
-  it("refuses an internet-facing load balancer in a network without public subnets", async () => {
+  /** Fails unless deployModproxy, given only a placement and `args`, refuses with exactly `message`, before creating anything. */
+  async function assertRefuses(args: Partial<ModproxyArgs>, message: string): Promise<void> {
     await assert.rejects(
       synthesizeComponent(() =>
-        deployModproxy("mp", {
-          network: existingNetwork(NETWORK),
-          cluster: existingCluster("platform", CLUSTER),
-          loadBalancerScheme: "internet-facing",
-        } as ModproxyArgs),
+        deployModproxy("mp", { network: existingNetwork(NETWORK), cluster: existingCluster("platform", CLUSTER), ...args } as ModproxyArgs),
       ),
-      (err: Error) =>
-        err instanceof pulumi.ResourceError &&
-        err.message === "modproxy mp: an internet-facing load balancer needs public subnets in at least two zones (got 0)",
+      (err: Error) => err instanceof pulumi.ResourceError && err.message === message,
+    );
+  }
+
+  it("refuses an internet-facing load balancer in a network without public subnets", async () => {
+    await assertRefuses(
+      { loadBalancerScheme: "internet-facing" },
+      "modproxy mp: an internet-facing load balancer needs public subnets in at least two zones (got 0)",
+    );
+  });
+
+  it("refuses the scrape part without scraper namespaces, which the NetworkPolicy would block", async () => {
+    await assertRefuses(
+      { loadBalancerScheme: "internal", monitoring: ["alerts", "scrape"] },
+      "modproxy mp: monitoring scrape needs metricsScraperNamespaces: the namespace's NetworkPolicy would block the scraper (name the Prometheus's namespace)",
     );
   });
 

@@ -4,6 +4,9 @@ import { loadAlertRules, loadDashboard, Monitoring, MonitoringArgs } from "../..
 import { assertParentedToComponent, at, ofType, one, synthesizeComponent } from "../infra/resources";
 
 const PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
+const POD_LABELS = { "app.kubernetes.io/name": "modproxy", "app.kubernetes.io/instance": "p" };
+const TLS_PODS = { labels: POD_LABELS, tls: { caSecret: { name: "p-serving-tls-x1", key: "ca.crt" }, serverName: "goproxy.example.com" } };
 const ARGS: MonitoringArgs = { namespace: "modproxy", parts: ["dashboard", "alerts"], labels: { release: "kube-prometheus-stack" } };
 
 describe("Monitoring", () => {
@@ -33,6 +36,30 @@ describe("Monitoring", () => {
     assert.deepStrictEqual(at(rule, "spec"), loadAlertRules());
   });
 
+  it("scrapes the pods' /metrics over HTTPS with a PodMonitor that verifies them with their CA", async () => {
+    const result = await synthesizeComponent(() => new Monitoring("m", { ...ARGS, parts: ["scrape"], pods: TLS_PODS }));
+    const monitor = one(result, POD_MONITOR);
+    assert.strictEqual(at(monitor, "apiVersion"), "monitoring.coreos.com/v1");
+    assert.strictEqual(at(monitor, "metadata.namespace"), "modproxy");
+    assert.strictEqual(at(monitor, "metadata.labels.release"), "kube-prometheus-stack");
+    assert.deepStrictEqual(at(monitor, "spec"), {
+      selector: { matchLabels: POD_LABELS },
+      podMetricsEndpoints: [
+        {
+          port: "http",
+          path: "/metrics",
+          scheme: "https",
+          tlsConfig: { ca: { secret: { name: "p-serving-tls-x1", key: "ca.crt" } }, serverName: "goproxy.example.com" },
+        },
+      ],
+    });
+  });
+
+  it("scrapes over plain HTTP, with no TLS settings, where the pods serve no HTTPS", async () => {
+    const result = await synthesizeComponent(() => new Monitoring("m", { namespace: "modproxy", parts: ["scrape"], pods: { labels: POD_LABELS } }));
+    assert.deepStrictEqual(at(one(result, POD_MONITOR), "spec.podMetricsEndpoints"), [{ port: "http", path: "/metrics", scheme: "http" }]);
+  });
+
   it("creates only the parts asked for", async () => {
     const dashboardOnly = await synthesizeComponent(() => new Monitoring("m", { namespace: "modproxy", parts: ["dashboard"] }));
     assert.strictEqual(ofType(dashboardOnly, PROMETHEUS_RULE).length, 0);
@@ -40,11 +67,15 @@ describe("Monitoring", () => {
     const alertsOnly = await synthesizeComponent(() => new Monitoring("m", { namespace: "modproxy", parts: ["alerts"] }));
     assert.strictEqual(ofType(alertsOnly, "kubernetes:core/v1:ConfigMap").length, 0);
     assert.strictEqual(ofType(alertsOnly, PROMETHEUS_RULE).length, 1);
+    assert.strictEqual(ofType(alertsOnly, POD_MONITOR).length, 0);
+    const withPods = await synthesizeComponent(() => new Monitoring("m", { namespace: "modproxy", parts: ["alerts"], pods: TLS_PODS }));
+    assert.strictEqual(ofType(withPods, POD_MONITOR).length, 0);
   });
 
   for (const [what, args, message] of [
-    ["no part", { namespace: "modproxy", parts: [] }, /parts must name at least one of dashboard, alerts \(got \[\]\)/],
-    ["an unknown part", { namespace: "modproxy", parts: ["dashbaord"] }, /parts must name at least one of dashboard, alerts \(got \["dashbaord"\]\)/],
+    ["no part", { namespace: "modproxy", parts: [] }, /parts must name at least one of dashboard, alerts, scrape \(got \[\]\)/],
+    ["an unknown part", { namespace: "modproxy", parts: ["dashbaord"] }, /parts must name at least one of dashboard, alerts, scrape \(got \["dashbaord"\]\)/],
+    ["scrape without the pods", { namespace: "modproxy", parts: ["scrape"] }, /the scrape part needs the pods to scrape/],
     [
       "a label of its own",
       { namespace: "modproxy", parts: ["dashboard"], labels: { grafana_dashboard: "0" } },

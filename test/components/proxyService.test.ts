@@ -218,6 +218,55 @@ describe("ProxyService", () => {
     assert.ok(egress.slice(1).every((rule) => rule.ports.every((p) => p.port === 443)));
   });
 
+  it("admits the metrics scraper's namespaces, one peer each, on the proxy's port alone", async () => {
+    const allow = one(
+      await synthesizeComponent(() => new ProxyService("p", { ...ARGS, metricsScraperNamespaces: ["monitoring", "prometheus"] })),
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "p-allow",
+    );
+    assert.deepStrictEqual(at(allow, "spec.ingress"), [
+      { from: [{ ipBlock: { cidr: "10.0.0.0/20" } }], ports: [{ protocol: "TCP", port: 3000 }] },
+      {
+        from: [
+          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "prometheus" } } },
+        ],
+        ports: [{ protocol: "TCP", port: 3000 }],
+      },
+    ]);
+    const none = one(
+      await synthesizeComponent(() => new ProxyService("p", { ...ARGS, metricsScraperNamespaces: [] })),
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "p-allow",
+    );
+    assert.strictEqual((at(none, "spec.ingress") as unknown[]).length, 1);
+  });
+
+  it("exposes the labels its Deployment gives the pods and selects them by", async () => {
+    let podLabels: Readonly<Record<string, string>> = {};
+    const deployment = one(
+      await synthesizeComponent(() => {
+        podLabels = new ProxyService("p", ARGS).podLabels;
+      }),
+      "kubernetes:apps/v1:Deployment",
+    );
+    assert.deepStrictEqual(at(deployment, "spec.template.metadata.labels"), podLabels);
+    assert.deepStrictEqual(at(deployment, "spec.selector.matchLabels"), podLabels);
+  });
+
+  it("keeps the serving CA in the TLS Secret as ca.crt when given, and names where it is", async () => {
+    const servingCertificate = { certificatePem: "cert", privateKeyPem: "key", caCertificatePem: "-----BEGIN CERTIFICATE-----\nca\n" };
+    let servingCa: ProxyService["servingCa"];
+    const result = await synthesizeComponent(() => {
+      servingCa = new ProxyService("p", { ...ARGS, servingCertificate }).servingCa;
+    });
+    const secret = one(result, "kubernetes:core/v1:Secret", "p-serving-tls");
+    assert.deepStrictEqual(secret.inputs.stringData, { "tls.crt": "cert", "tls.key": "key", "ca.crt": servingCertificate.caCertificatePem });
+    assert.strictEqual(servingCa?.key, "ca.crt");
+    const name = await new Promise((resolve) => servingCa?.secretName.apply(resolve));
+    assert.strictEqual(name, (secret.outputs.metadata as { name: string }).name);
+  });
+
   it("keeps the metadata service out of every egress range that holds it", async () => {
     const egressCidrs = ["0.0.0.0/1", "128.0.0.0/1", "169.254.0.0/15", "203.0.113.0/24"];
     const allow = one(
@@ -252,7 +301,14 @@ describe("ProxyService", () => {
     for (const probe of ["livenessProbe", "readinessProbe"]) {
       assert.strictEqual(at(deployment, `spec.template.spec.containers.0.${probe}.httpGet.scheme`), "HTTPS", probe);
     }
-    const plain = one(await synthesizeComponent(() => new ProxyService("p", ARGS)), "kubernetes:apps/v1:Deployment");
+    let servingCa: ProxyService["servingCa"] = undefined;
+    const plain = one(
+      await synthesizeComponent(() => {
+        servingCa = new ProxyService("p", ARGS).servingCa;
+      }),
+      "kubernetes:apps/v1:Deployment",
+    );
+    assert.strictEqual(servingCa, undefined, "no CA without a serving certificate");
     assert.strictEqual(at(plain, "spec.template.spec.containers.0.readinessProbe.httpGet.scheme"), "HTTP");
   });
 

@@ -68,6 +68,7 @@ describe("parseConfig", () => {
       egressCidrs: ["0.0.0.0/0"],
       vcsCredentials: undefined,
       monitoring: [],
+      metricsScraperNamespaces: [],
       monitoringLabels: {},
       renderYamlTo: undefined,
     });
@@ -84,10 +85,30 @@ describe("parseConfig", () => {
 
   it("refuses unknown monitoring parts and malformed labels, naming each", () => {
     assert.deepStrictEqual(problemsOf({ "modproxy:monitoring": "dashboard,grafana", "modproxy:monitoringLabels": "release,a=b=c,-x=1,ok=fine" }), [
-      'modproxy:monitoring must list dashboard and/or alerts (got "grafana")',
+      'modproxy:monitoring must list some of dashboard, alerts, scrape (got "grafana")',
       'modproxy:monitoringLabels must be key=value Kubernetes labels separated by commas (got "release")',
       'modproxy:monitoringLabels must be key=value Kubernetes labels separated by commas (got "a=b=c")',
       'modproxy:monitoringLabels must be key=value Kubernetes labels separated by commas (got "-x=1")',
+    ]);
+  });
+
+  it("reads the namespaces of the metrics scraper, once each, for the scrape part", () => {
+    const config = parse({ "modproxy:monitoring": "alerts,scrape", "modproxy:metricsScraperNamespaces": "monitoring, prometheus,monitoring" });
+    assert.deepStrictEqual(config.monitoring, ["alerts", "scrape"]);
+    assert.deepStrictEqual(config.metricsScraperNamespaces, ["monitoring", "prometheus"]);
+  });
+
+  it("refuses scraper namespaces that are not DNS-1123 labels, naming each", () => {
+    assert.deepStrictEqual(problemsOf({ "modproxy:metricsScraperNamespaces": "monitoring,Prometheus,kube_system,-x" }), [
+      'modproxy:metricsScraperNamespaces must list Kubernetes namespaces, DNS-1123 labels (got "Prometheus")',
+      'modproxy:metricsScraperNamespaces must list Kubernetes namespaces, DNS-1123 labels (got "kube_system")',
+      'modproxy:metricsScraperNamespaces must list Kubernetes namespaces, DNS-1123 labels (got "-x")',
+    ]);
+  });
+
+  it("refuses the scrape part without scraper namespaces, which the NetworkPolicy would block", () => {
+    assert.deepStrictEqual(problemsOf({ "modproxy:monitoring": "scrape" }), [
+      "modproxy:monitoring scrape needs modproxy:metricsScraperNamespaces: the namespace's NetworkPolicy would block the scraper (name the Prometheus's namespace)",
     ]);
   });
 

@@ -71,6 +71,40 @@ describe("the modproxy program", () => {
     assert.strictEqual(countOf(without, "modproxy:components:Monitoring"), 0);
   });
 
+  it("scrapes the pods over HTTPS with a PodMonitor where asked, admitting the scraper's namespace to them", async () => {
+    const scraped = await synthesize("prod", {
+      config: { "modproxy:monitoring": "dashboard,alerts,scrape", "modproxy:metricsScraperNamespaces": "monitoring" },
+    });
+    const named = (result: SynthesisResult, type: string, suffix: string) =>
+      one(result, type, `${one(result, "modproxy:components:ProxyService").name}${suffix}`);
+    const caOf = (secret: SynthesizedResource) => (secret.inputs.stringData as Record<string, unknown>)["ca.crt"];
+    for (const result of [dev, prod]) {
+      assert.strictEqual(countOf(result, "kubernetes:monitoring.coreos.com/v1:PodMonitor"), 0);
+      assert.strictEqual((at(named(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "-allow"), "spec.ingress") as unknown[]).length, 1);
+      assert.strictEqual(caOf(named(result, "kubernetes:core/v1:Secret", "-serving-tls")), undefined, "the Secret stays as it was");
+    }
+    const monitor = one(scraped, "kubernetes:monitoring.coreos.com/v1:PodMonitor");
+    const deployment = one(scraped, "kubernetes:apps/v1:Deployment");
+    assert.deepStrictEqual(at(monitor, "spec.selector.matchLabels"), at(deployment, "spec.template.metadata.labels"));
+    assert.strictEqual(at(monitor, "metadata.namespace"), at(deployment, "metadata.namespace"));
+    const endpoint = at(monitor, "spec.podMetricsEndpoints.0") as {
+      scheme: string;
+      tlsConfig: { ca: { secret: { name: string; key: string } }; serverName: string };
+    };
+    // The name the pods' certificate was issued for, by the backend CA the Secret carries.
+    const request = named(scraped, "tls:index/certRequest:CertRequest", "-backend-csr");
+    assert.deepStrictEqual([endpoint.scheme, endpoint.tlsConfig.serverName], ["https", (request.inputs.dnsNames as string[])[0]]);
+    const tlsSecret = named(scraped, "kubernetes:core/v1:Secret", "-serving-tls");
+    assert.deepStrictEqual(endpoint.tlsConfig.ca.secret, { name: (tlsSecret.outputs.metadata as { name: string }).name, key: "ca.crt" });
+    const backendCa = named(scraped, "tls:index/selfSignedCert:SelfSignedCert", "-backend-ca").outputs.certPem;
+    assert.ok(typeof backendCa === "string" && backendCa.includes("CERTIFICATE"), String(backendCa));
+    assert.strictEqual(caOf(tlsSecret), backendCa);
+    assert.deepStrictEqual(at(named(scraped, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "-allow"), "spec.ingress.1"), {
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+      ports: [{ protocol: "TCP", port: 3000 }],
+    });
+  });
+
   it("sends the load balancer's access logs and the cache's server access logs to the log bucket", () => {
     for (const result of [dev, prod]) {
       const logBucket = one(result, "aws:s3/bucket:Bucket", `${result.resources.find((r) => r.type === "modproxy:components:LogBucket")?.name}-logs`);
