@@ -271,8 +271,8 @@ export const SETTINGS: readonly Setting[] = [
     env: "MODPROXY_AUDIT_LOG",
     flag: "--audit-log",
     description:
-      'where a line for each module version file a client fetched goes (its token\'s name or fingerprint, never the token): "stdout" among the other lines, a file to append to, or "off"',
-    default: "stdout",
+      'where a line for each module version file a client fetched goes (its token\'s name or fingerprint, never the token): "stdout" among the other lines, a file to append to, or "off" (the access lines name the client too)',
+    default: "off",
   },
 ];
 

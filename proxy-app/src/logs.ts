@@ -9,7 +9,7 @@ import type { VersionFileRequest } from "./protocol";
 import { withoutUserinfo } from "./redact";
 
 // `modproxy serve` writes JSON lines to stdout: events (start, stop, what went
-// wrong), one access line per request and, unless turned off or sent to a file,
+// wrong), one access line per request and, when MODPROXY_AUDIT_LOG says stdout,
 // one audit line per version file a client fetched. Every line carries `type`
 // ("event", "access", "audit") for log shippers to route on.
 
@@ -105,7 +105,20 @@ export function createLogs(settings: LogSettings, out: LogOutput = {}): Logs {
 }
 
 /** What every logger shares: ISO times and level names, which SIEM parsers read without a mapping. */
-const SHARED_OPTIONS: pino.LoggerOptions = { timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } };
+const SHARED_OPTIONS: pino.LoggerOptions = { timestamp: isoTime, formatters: { level: (label) => ({ level: label }) } };
+
+let lastMs = 0;
+let lastTime = "";
+
+/** pino's ISO time, formatted once a millisecond: under load many lines share one, and formatting each was a tenth of logging's cost. */
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
+}
 
 function auditLogger(destination: string, stdout: DestinationStream): Logger | undefined {
   if (destination === "off") return undefined;

@@ -73,6 +73,7 @@ describe("modproxy serve with MODPROXY_WORKERS=2", function () {
         GOSUMDB: sumdb.vkey,
         MODPROXY_WORKERS: "2",
         MODPROXY_LOG_FORMAT: "json",
+        MODPROXY_AUDIT_LOG: "stdout",
       },
     });
     child.stderr!.setEncoding("utf8").on("data", (s: string) => (stderr += s));

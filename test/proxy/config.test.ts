@@ -48,7 +48,7 @@ describe("proxy configuration", () => {
       memoryCache: 64 * 1024 * 1024,
       logLevel: "info",
       logFormat: "auto",
-      auditLog: "stdout",
+      auditLog: "off",
     });
   });
 
