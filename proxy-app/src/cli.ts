@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import cluster from "node:cluster";
+import net from "node:net";
 import { parseArgs } from "node:util";
 import { version as PACKAGE_VERSION } from "../../package.json";
 import { buildProxyServices, directFetchSettings, startProxy, TlsFileError } from "./app";
@@ -147,7 +148,9 @@ async function serve(config: ProxyConfig): Promise<number> {
   const workers = config.workers ?? defaultWorkers();
   const link = cluster.isWorker ? new WorkerLink() : undefined;
   // Checked once, before any worker starts: the workers share the storage and the machine's tools.
-  const unusable = link ? undefined : ((await storageProblem(config)) ?? (await directProblem(config)));
+  const unusable = link
+    ? undefined
+    : ((await storageProblem(config)) ?? (await directProblem(config)) ?? (workers > 1 ? await portProblem(config) : undefined));
   if (unusable !== undefined) {
     process.stderr.write(`modproxy: ${unusable}\n`);
     return 2;
@@ -252,6 +255,27 @@ async function directProblem(config: ProxyConfig): Promise<string | undefined> {
   } catch (err) {
     if (!(err instanceof GoDirectSetupError)) throw err;
     return `${err.message}; the slim image has neither go nor git: run the full one`;
+  }
+}
+
+/**
+ * Whether the port can be bound, tried once before the workers start: each
+ * of them would otherwise fail to listen and say so, one line each.
+ */
+async function portProblem(config: ProxyConfig): Promise<string | undefined> {
+  const server = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, resolve);
+    });
+    return undefined;
+  } catch (err) {
+    const why = listenProblem(config, err);
+    if (why === undefined) throw err;
+    return why;
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
 

@@ -189,9 +189,12 @@ describe("modproxy command start-up checks of the port and storage", () => {
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = taken.address() as AddressInfo;
-      const r = await nodeAsync(serveArgs(["--port", String(port), "--storage-dir", path.join(dir, "d")]));
-      assert.equal(r.status, 2, r.stderr);
-      assert.equal(r.stderr, `modproxy: cannot listen on 127.0.0.1:${port} (MODPROXY_HOST, PORT): address already in use\n`);
+      // With workers the primary tries the port first; otherwise each worker would fail and say so.
+      for (const workers of ["1", "2"]) {
+        const r = await nodeAsync(serveArgs(["--port", String(port), "--storage-dir", path.join(dir, "d"), "--workers", workers]));
+        assert.equal(r.status, 2, r.stderr);
+        assert.equal(r.stderr, `modproxy: cannot listen on 127.0.0.1:${port} (MODPROXY_HOST, PORT): address already in use\n`, `${workers} workers`);
+      }
     } finally {
       taken.close();
     }
