@@ -10,7 +10,7 @@ import { LOG_PREFIXES, LogBucket } from "./logBucket";
 import { ModuleStorage } from "./moduleStorage";
 import { Monitoring, MonitoringPart, scrapeProblem } from "./monitoring";
 import type { Network } from "./network";
-import { ProxySettings } from "./proxyEnvironment";
+import { pickProxySettings, ProxySettings } from "./proxyEnvironment";
 import { ProxyService } from "./proxyService";
 
 /** Where the load balancer and the pods go: what Network makes, or existingNetwork names. */
@@ -143,21 +143,7 @@ export function deployModproxy(name: string, args: ModproxyArgs) {
       podCredentials: storage.podIdentityAssociation
         ? { kind: "podIdentity", association: storage.podIdentityAssociation }
         : { kind: "irsa", roleArn: storage.roleArn },
-      settings: {
-        upstream: args.upstream,
-        upstreamTimeout: args.upstreamTimeout,
-        bucketName: storage.bucketName,
-        s3Prefix: args.s3Prefix,
-        region: args.region,
-        goPrivate: args.goPrivate,
-        goNoProxy: args.goNoProxy,
-        goNoSumDb: args.goNoSumDb,
-        goSumDb: args.goSumDb,
-        verify: args.verify,
-        fetchDeadline: args.fetchDeadline,
-        maxFetches: args.maxFetches,
-        listTtl: args.listTtl,
-      },
+      settings: pickProxySettings(args, storage.bucketName),
       // The CA goes into the TLS Secret only for the PodMonitor, so stacks that do not scrape keep their Secret as it was.
       servingCertificate: scrape ? { ...certificates.backend, caCertificatePem: certificates.backendCaCertPem } : certificates.backend,
       vcsCredentials: args.vcsCredentials === undefined ? undefined : pulumi.secret(args.vcsCredentials),

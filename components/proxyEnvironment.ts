@@ -36,6 +36,25 @@ export interface ProxySettings<Bucket = string> {
   readonly listTtl?: string;
 }
 
+/** The proxy settings out of a larger object (a component's arguments), with the bucket made for them. */
+export function pickProxySettings<Bucket>(from: Omit<ProxySettings, "bucketName">, bucketName: Bucket): ProxySettings<Bucket> {
+  return {
+    upstream: from.upstream,
+    upstreamTimeout: from.upstreamTimeout,
+    bucketName,
+    s3Prefix: from.s3Prefix,
+    region: from.region,
+    goPrivate: from.goPrivate,
+    goNoProxy: from.goNoProxy,
+    goNoSumDb: from.goNoSumDb,
+    goSumDb: from.goSumDb,
+    verify: from.verify,
+    fetchDeadline: from.fetchDeadline,
+    maxFetches: from.maxFetches,
+    listTtl: from.listTtl,
+  };
+}
+
 export const CONTAINER_PORT = 3000;
 export const TOKENS_DIR = "/etc/modproxy/tokens";
 export const VCS_DIR = "/etc/modproxy/vcs";
