@@ -18,9 +18,12 @@ export type LoadBalancerScheme = "internal" | "internet-facing";
 export type CertificateSource = "acm" | "private-ca";
 export type PodCredentialsMethod = "podIdentity" | "irsa";
 
-export interface ModproxyConfig {
-  /** `aws:region`. Required. */
-  readonly region: string;
+/**
+ * A stack's settings. The proxy's own (ProxySettings, less the bucket made at deploy) are set by
+ * `modproxy:<name>`, region by `aws:region`; defaults: upstreamTimeout "30s", goPrivate "",
+ * s3Prefix "modules/", the rest the proxy's; goSumDb `off` is refused.
+ */
+export interface ModproxyConfig extends Omit<ProxySettings, "bucketName"> {
   /** `modproxy:environment`: dev | staging | prod. Required; prod enforces the HA minimums. */
   readonly environment: Environment;
   /** `modproxy:image`: the proxy's container image. Required; in prod pinned to a tag other than latest, or a digest. */
@@ -51,28 +54,6 @@ export interface ModproxyConfig {
   readonly replicas: number;
   /** `modproxy:maxReplicas`: the autoscaler's ceiling. @default 6, or `replicas` when that is higher */
   readonly maxReplicas: number;
-  /** `modproxy:upstream`: GOPROXY-syntax list of https upstreams, optionally ending in `off`. Required. */
-  readonly upstream: string;
-  /** `modproxy:upstreamTimeout`: Go duration. @default "30s" */
-  readonly upstreamTimeout: string;
-  /** `modproxy:goPrivate`: GOPRIVATE patterns (modules fetched straight from VCS, never checked against the sum db). @default "" */
-  readonly goPrivate: string;
-  /** `modproxy:goNoProxy`: GONOPROXY; Go defaults it to GOPRIVATE. @default unset */
-  readonly goNoProxy?: string;
-  /** `modproxy:goNoSumDb`: GONOSUMDB; Go defaults it to GOPRIVATE. @default unset */
-  readonly goNoSumDb?: string;
-  /** `modproxy:goSumDb`: GOSUMDB; `off` is rejected. @default unset (Go's own checksum database) */
-  readonly goSumDb?: string;
-  /** `modproxy:verify`: MODPROXY_VERIFY, require or when-available. @default unset (the proxy's default) */
-  readonly verify?: string;
-  /** `modproxy:fetchDeadline`: MODPROXY_FETCH_DEADLINE, a Go duration. @default unset (the proxy's default) */
-  readonly fetchDeadline?: string;
-  /** `modproxy:maxFetches`: MODPROXY_MAX_FETCHES, per pod. @default unset (the proxy's default) */
-  readonly maxFetches?: string;
-  /** `modproxy:listTtl`: MODPROXY_LIST_TTL, a Go duration. @default unset (the proxy's default) */
-  readonly listTtl?: string;
-  /** `modproxy:s3Prefix`: key prefix of the module cache in the bucket. @default "modules/" */
-  readonly s3Prefix: string;
   /** `modproxy:noncurrentVersionDays`: days an overwritten object version is kept. @default 30 */
   readonly noncurrentVersionDays: number;
   /** `modproxy:replicaRegion`: region the module bucket is replicated to for disaster recovery. @default unset (no replica) */
@@ -380,32 +361,28 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     }
   }
 
-  checkWithTheProxy(
-    r,
-    {
-      upstream,
-      upstreamTimeout,
-      bucketName: BUCKET_AT_PLAN_TIME,
-      s3Prefix,
-      region,
-      goPrivate,
-      goNoProxy,
-      goNoSumDb,
-      goSumDb,
-      verify,
-      fetchDeadline,
-      maxFetches,
-      listTtl,
-    },
-    vcsCredentials !== undefined,
-  );
+  const settings: Omit<ProxySettings, "bucketName"> = {
+    upstream,
+    upstreamTimeout,
+    s3Prefix,
+    region,
+    goPrivate,
+    goNoProxy,
+    goNoSumDb,
+    goSumDb,
+    verify,
+    fetchDeadline,
+    maxFetches,
+    listTtl,
+  };
+  checkWithTheProxy(r, { ...settings, bucketName: BUCKET_AT_PLAN_TIME }, vcsCredentials !== undefined);
 
   r.refuseUnread();
   if (r.problems.length > 0) {
     throw new ConfigError(r.problems);
   }
   return {
-    region,
+    ...settings,
     environment,
     image,
     availabilityZones,
@@ -421,17 +398,6 @@ export function parseConfig(source: ConfigSource): ModproxyConfig {
     nodeMaxSize,
     replicas,
     maxReplicas,
-    upstream,
-    upstreamTimeout,
-    goPrivate,
-    goNoProxy,
-    goNoSumDb,
-    goSumDb,
-    verify,
-    fetchDeadline,
-    maxFetches,
-    listTtl,
-    s3Prefix,
     noncurrentVersionDays,
     replicaRegion,
     podCredentials,
