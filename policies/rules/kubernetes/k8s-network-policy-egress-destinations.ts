@@ -1,4 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
+import { internetPorts, internetPortsSchema } from "../../lib/internet-ports";
 import { internetWideBlock, networkPolicyRules } from "../../lib/network-policies";
 import { types, validateResourceOfTypes } from "../../lib/resource-types";
 import { recordAt } from "../../lib/values";
@@ -8,18 +9,9 @@ export const kubernetesNetworkPolicyEgressDestinations: ResourceValidationPolicy
   description:
     "NetworkPolicy egress rules that reach every destination (no `to`) or the internet (an internet-wide ipBlock) are limited to the allowed TCP ports, never every port or protocol.",
   enforcementLevel: "mandatory",
-  configSchema: {
-    properties: {
-      allowedPorts: {
-        type: "array",
-        items: { type: "integer" },
-        default: [443],
-        description: "TCP ports a rule may open to every destination or the internet (the proxy's upstreams and VCS hosts speak HTTPS).",
-      },
-    },
-  },
+  configSchema: internetPortsSchema,
   validateResource: validateResourceOfTypes(types.networkPolicy, (props, args, reportViolation) => {
-    const { allowedPorts } = args.getConfig<{ allowedPorts: number[] }>();
+    const allowedPorts = internetPorts(args);
     for (const { label, peers, ports } of networkPolicyRules(props, "egress")) {
       const wide = peers.length === 0 ? ["every destination"] : peers.map(internetWideBlock).filter((w) => w !== undefined);
       if (wide.length === 0) {

@@ -1,4 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
+import { internetPorts, internetPortsSchema } from "../../lib/internet-ports";
 import { describePorts, opensToAnywhere, securityGroupRulesOf, securityGroupTypes } from "../../lib/security-group-rules";
 import { validateResourceOfTypes } from "../../lib/resource-types";
 
@@ -7,18 +8,9 @@ export const securityGroupNoPublicEgress: ResourceValidationPolicy = {
   description:
     "Security groups let traffic out to internet-wide ranges (0.0.0.0/0, ::/0, or wider than 10.0.0.0/8 or fc00::/7) only over TCP on the allowed ports, never on every port or protocol.",
   enforcementLevel: "mandatory",
-  configSchema: {
-    properties: {
-      allowedPorts: {
-        type: "array",
-        items: { type: "integer" },
-        default: [443],
-        description: "TCP ports that may reach the internet (the proxy fetches upstreams and VCS hosts over HTTPS).",
-      },
-    },
-  },
+  configSchema: internetPortsSchema,
   validateResource: validateResourceOfTypes(securityGroupTypes, (props, args, reportViolation) => {
-    const { allowedPorts } = args.getConfig<{ allowedPorts: number[] }>();
+    const allowedPorts = internetPorts(args);
     for (const rule of securityGroupRulesOf(args.type, props, "egress")) {
       const open = opensToAnywhere(rule);
       const allowed = rule.protocol === "tcp" && rule.fromPort === rule.toPort && allowedPorts.includes(rule.fromPort);
