@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { listFiles } from "../support/files";
 import { Fault, FaultyUpstream, HUGE_BYTES, startFaultyUpstream } from "../support/faulty-upstream";
+import { eventually } from "../support/eventually";
 import { createGoSandbox, GoResult, GoSandbox } from "../support/go";
 import { DownloadedModule, parseJsonStream } from "../support/go-output";
 import { ModproxyOverFixtures, startModproxyOverFixtures } from "../support/modproxy-under-test";
@@ -201,18 +202,6 @@ async function upstreamUp(e: ModproxyOverFixtures<FaultyUpstream>): Promise<void
     const metrics = (await rawRequest(e.proxy.url, "/metrics")).body.toString();
     assert.ok(metrics.includes(`${label} 1`), `the proxy has its upstream down`);
   }, 8_000);
-}
-
-async function eventually(check: () => Promise<void>, withinMs = 2_000): Promise<void> {
-  const until = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 }
 
 async function exists(file: string): Promise<boolean> {
