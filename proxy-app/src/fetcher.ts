@@ -304,8 +304,10 @@ export class VerifyingFetcher implements Fetcher {
     return { checksum: "verified", db: expected.hashes.db };
   }
 
+  /** Every refused file passes here: counted, and said in the event log, where the client's 502 alone would leave an operator guessing. */
   private failed(check: string, message: string): VerificationError {
     this.o.metrics.verificationFailures.inc({ check });
+    this.o.log(`refused (${check} check): ${message}`);
     return new VerificationError(check, message);
   }
 

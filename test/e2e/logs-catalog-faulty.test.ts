@@ -43,6 +43,8 @@ describe("the logs and the catalog after go met a lying, then a healed, then a m
     env = await startModproxyOverFixtures<FaultyUpstream>({
       upstreamTimeoutMs: 5000,
       logs,
+      // As `modproxy serve` wires it: what the proxy's parts report goes to the event stream.
+      log: (msg) => logs.events.warn(msg),
       startUpstream: (tree, sumdb) => startFaultyUpstream(tree.dir, sumdb),
     });
   });
@@ -64,6 +66,11 @@ describe("the logs and the catalog after go met a lying, then a healed, then a m
       assert.equal(l.upstream, undefined, JSON.stringify(l));
     }
     assert.deepEqual(zipLines("audit"), [], "a refused zip is not audited");
+    const refused = lines().filter((l) => l.type === "event" && l.level === "warn" && String(l.msg).includes(`${GREET}@${VERSION}`));
+    assert.ok(
+      refused.some((l) => /refused \([\w-]+ check\)/.test(String(l.msg))),
+      `no event line says the zip failed its check:\n${raw.join("\n")}`,
+    );
   });
 
   it("once healed, logs a miss from the upstream, audits it and lists it verified in /catalog and /index", async function () {
