@@ -6,7 +6,7 @@ import { prettyFactory } from "pino-pretty";
 import type { ClientIdentity } from "./auth";
 import type { LogFormat, LogLevel } from "./config";
 import type { VersionFileRequest } from "./protocol";
-import { withoutUserinfo } from "./redact";
+import { clip, withoutUserinfo } from "./redact";
 
 // `modproxy serve` writes JSON lines to stdout: events (start, stop, what went
 // wrong), one access line per request and, when MODPROXY_AUDIT_LOG says stdout,
@@ -187,8 +187,4 @@ function pathOf(url: string | undefined): string {
   const u = url ?? "/";
   const q = u.indexOf("?");
   return clip(q < 0 ? u : u.slice(0, q), MAX_PATH);
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
