@@ -14,7 +14,7 @@ import { InvalidPathError } from "./module-path";
 import { Artifact } from "./artifact";
 import { ModuleService } from "./module-service";
 import { parseSumdbRequest, SumdbService } from "./sumdb";
-import { parseModuleRequest, VersionFileKind } from "./protocol";
+import { parseModuleRequest } from "./protocol";
 import { oneLine } from "./redact";
 import { Storage, StorageUnavailableError } from "./storage/storage";
 import { UpstreamError } from "./upstream/upstream";
@@ -88,7 +88,7 @@ async function handle(deps: HandlerDeps, hits: HitMetrics, req: http.IncomingMes
       sendHot(req, res, hot, x);
       deps.access?.recordFile(key);
       hits.count(hot.kind, res.statusCode, started);
-      if (hot.of && deps.logs?.audit) logAudit(deps.logs.audit, x, req, res.statusCode, { ...hot.of, kind: hot.kind as VersionFileKind });
+      if (hot.of && deps.logs?.audit) logAudit(deps.logs.audit, x, req, res.statusCode, hot.of);
       return;
     }
   }
