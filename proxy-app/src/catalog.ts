@@ -1,6 +1,6 @@
 import { AccessRecord, readAccessStamp } from "./access";
 import { ArtifactStore, ChecksumStatus } from "./artifact";
-import { bytesOf, VersionObjects, walkVersions } from "./gc";
+import { bytesOf, kindsOf, VersionObjects, walkVersions } from "./gc";
 import type { VersionFileKind } from "./protocol";
 import { compareVersions } from "./semver";
 import { eachConcurrently } from "./single-flight";
@@ -54,8 +54,6 @@ export interface CatalogOptions {
   now?: () => number;
   log?: (msg: string) => void;
 }
-
-const KINDS: VersionFileKind[] = ["info", "mod", "zip"];
 
 /**
  * What the store holds, for the catalog page and its JSON. Built from storage
@@ -134,7 +132,7 @@ export class Catalog {
   }
 
   private async describe(v: VersionObjects, known: Map<string, { version: string; value: unknown }>): Promise<CatalogVersion> {
-    const files = KINDS.filter((kind) => v.objects.has(`.${kind}`));
+    const files = kindsOf(v);
     const firstCached = Math.min(...files.map((kind) => v.objects.get(`.${kind}`)!.modifiedMs));
     // The .info has no checksum of its own: it counts only for a version that has nothing else.
     const checked = files.filter((kind) => kind !== "info");

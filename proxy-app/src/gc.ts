@@ -2,13 +2,14 @@ import { promises as fs } from "node:fs";
 import { accessStamp, readAccessStamp } from "./access";
 import { ArtifactStore } from "./artifact";
 import { decodeCase } from "./module-path";
+import type { VersionFileKind } from "./protocol";
 import { isCanonicalModuleVersion } from "./semver";
 import { eachConcurrently } from "./single-flight";
 import type { Storage, StoredEntry } from "./storage/storage";
 
 /** Versions examined at once: overlaps S3 round trips (a few per version) without flooding the bucket. */
 const GC_CONCURRENCY = 16;
-const DATA_KINDS = ["info", "mod", "zip"] as const;
+const DATA_KINDS: readonly VersionFileKind[] = ["info", "mod", "zip"];
 
 /** A module version as stored: its files (with their records and access stamp) and what it takes. */
 export interface StoredVersion {
@@ -134,9 +135,14 @@ export async function walkVersions(storage: Storage): Promise<VersionObjects[]> 
   return [...byBase.values()].filter((v) => DATA_KINDS.some((kind) => v.objects.has(`.${kind}`)));
 }
 
+/** Which of .info/.mod/.zip a walked version has. */
+export function kindsOf(v: VersionObjects): VersionFileKind[] {
+  return DATA_KINDS.filter((kind) => v.objects.has(`.${kind}`));
+}
+
 /** The .info/.mod/.zip files of a walked version, as storage keys. */
 export function dataFilesOf(v: VersionObjects): string[] {
-  return DATA_KINDS.filter((kind) => v.objects.has(`.${kind}`)).map((kind) => `${v.base}.${kind}`);
+  return kindsOf(v).map((kind) => `${v.base}.${kind}`);
 }
 
 /** Bytes of a walked version's files, records and stamp. */

@@ -6,7 +6,7 @@ import { prettyFactory } from "pino-pretty";
 import type { ClientIdentity } from "./auth";
 import type { LogFormat, LogLevel } from "./config";
 import type { VersionFileRequest } from "./protocol";
-import { withoutUserinfo } from "./redact";
+import { clip, withoutUserinfo } from "./redact";
 
 // `modproxy serve` writes JSON lines to stdout: events (start, stop, what went
 // wrong), one access line per request and, when MODPROXY_AUDIT_LOG says stdout,
@@ -52,9 +52,18 @@ export class Exchange {
   client?: ClientIdentity;
   /** An X-Request-Id the client sent, if it is a plain token of at most 128 characters; otherwise a new UUID. */
   readonly id: string;
+  /** The URL's path as sent, without its query: what the handler routes on and the access line shows. */
+  readonly path: string;
+  /** The URL's query without its "?" ("" when none): never logged, where a careless client might put a secret. */
+  readonly query: string;
 
-  constructor(requestId: string | string[] | undefined) {
+  constructor(req: http.IncomingMessage) {
+    const requestId = req.headers["x-request-id"];
     this.id = typeof requestId === "string" && REQUEST_ID.test(requestId) ? requestId : randomUUID();
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    this.path = q < 0 ? url : url.slice(0, q);
+    this.query = q < 0 ? "" : url.slice(q + 1);
   }
 }
 
@@ -150,7 +159,7 @@ export function logAccess(logs: Logs, x: Exchange, req: http.IncomingMessage, re
   logs.access.info({
     reqId: x.id,
     method: req.method,
-    path: pathOf(req.url),
+    path: clip(x.path, MAX_PATH),
     status: res.statusCode,
     bytes: x.bytes,
     durationMs: Math.round(Number(process.hrtime.bigint() - x.started) / 1e3) / 1e3,
@@ -180,15 +189,4 @@ export function logAudit(
     remote: req.socket.remoteAddress,
     forwardedFor: clip(String(req.headers["x-forwarded-for"] ?? ""), MAX_PATH) || undefined,
   });
-}
-
-/** The URL's path, without a query (nothing the protocol uses, and where a careless client might put a secret). */
-function pathOf(url: string | undefined): string {
-  const u = url ?? "/";
-  const q = u.indexOf("?");
-  return clip(q < 0 ? u : u.slice(0, q), MAX_PATH);
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -1,5 +1,6 @@
 import type { ArtifactRecord } from "./artifact";
 import { decodeCase } from "./module-path";
+import type { VersionFileKind, VersionFileRequest } from "./protocol";
 
 /** Cache-Control of content that never changes: a canonical version's files, a checksum-database tile. */
 export const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
@@ -17,8 +18,8 @@ export interface HotFile {
   kind: string;
   /** Content-Type, Content-Length, Cache-Control and ETag, as `writeHead` takes them. */
   headers: string[];
-  /** The module version a version file belongs to, decoded once for the audit log. */
-  of?: { module: string; version: string };
+  /** The version file it is, decoded once for the audit log. */
+  of?: Pick<VersionFileRequest, "module" | "version" | "kind">;
 }
 
 /** Per-file ceiling as a share of the budget, so a few large files cannot flush the many small ones. */
@@ -57,7 +58,7 @@ export class MemoryTier {
     const kind = kindOf(key);
     const headers = ["Content-Type", CONTENT_TYPES[kind], "Content-Length", String(body.length), "Cache-Control", IMMUTABLE_CACHE];
     if (etag !== undefined) headers.push("ETag", etag);
-    this.files.set(key, { body, etag, record, kind, headers, of: kind === "sumdb-tile" ? undefined : moduleVersionOf(key) });
+    this.files.set(key, { body, etag, record, kind, headers, of: kind === "sumdb-tile" ? undefined : versionFileOf(key, kind) });
     this.used += body.length;
     for (const [oldest, file] of this.files) {
       if (this.used <= this.budget) break;
@@ -94,9 +95,9 @@ export const CONTENT_TYPES = {
 } as const;
 
 /** "example.com/!foo/@v/v1.0.0.zip" names example.com/Foo v1.0.0; the key was checked when its file was first served. */
-function moduleVersionOf(key: string): { module: string; version: string } {
+function versionFileOf(key: string, kind: VersionFileKind): Pick<VersionFileRequest, "module" | "version" | "kind"> {
   const at = key.lastIndexOf("/@v/");
-  return { module: decodeCase(key.slice(0, at)), version: decodeCase(key.slice(at + "/@v/".length, key.lastIndexOf("."))) };
+  return { module: decodeCase(key.slice(0, at)), version: decodeCase(key.slice(at + "/@v/".length, key.lastIndexOf("."))), kind };
 }
 
 function kindOf(key: string): "info" | "mod" | "zip" | "sumdb-tile" {

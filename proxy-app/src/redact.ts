@@ -11,7 +11,12 @@ export function oneLine(text: string, max = QUOTE_LIMIT): string {
     .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, " ")
     .replace(/\s+/g, " ")
     .trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+  return clip(flat, max);
+}
+
+/** Text cut to at most max characters, an ellipsis marking the cut. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** Text with the userinfo of every URL in it removed: "https://user:pass@host/x" becomes "https://host/x". */

@@ -14,7 +14,7 @@ import { InvalidPathError } from "./module-path";
 import { Artifact } from "./artifact";
 import { ModuleService } from "./module-service";
 import { parseSumdbRequest, SumdbService } from "./sumdb";
-import { parseModuleRequest, VersionFileKind } from "./protocol";
+import { parseModuleRequest } from "./protocol";
 import { oneLine } from "./redact";
 import { Storage, StorageUnavailableError } from "./storage/storage";
 import { UpstreamError } from "./upstream/upstream";
@@ -49,7 +49,7 @@ export function createRequestHandler(deps: HandlerDeps): http.RequestListener {
   const hits = new HitMetrics(deps.metrics);
   const { logs } = deps;
   return (req, res) => {
-    const x = new Exchange(req.headers["x-request-id"]);
+    const x = new Exchange(req);
     handle(deps, hits, req, res, x).then(
       () => logs && logAccess(logs, x, req, res),
       (err: Error) => {
@@ -67,9 +67,7 @@ const OPEN_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
 async function handle(deps: HandlerDeps, hits: HitMetrics, req: http.IncomingMessage, res: http.ServerResponse, x: Exchange): Promise<void> {
   const started = x.started;
-  const url = req.url ?? "/";
-  const query = url.indexOf("?");
-  const rawPath = query < 0 ? url : url.slice(0, query);
+  const rawPath = x.path;
   if ((req.method === "GET" || req.method === "HEAD") && !OPEN_PATHS.has(rawPath)) {
     if (deps.auth) {
       x.client = await deps.auth.identify(req.headers.authorization);
@@ -88,7 +86,7 @@ async function handle(deps: HandlerDeps, hits: HitMetrics, req: http.IncomingMes
       sendHot(req, res, hot, x);
       deps.access?.recordFile(key);
       hits.count(hot.kind, res.statusCode, started);
-      if (hot.of && deps.logs?.audit) logAudit(deps.logs.audit, x, req, res.statusCode, { ...hot.of, kind: hot.kind as VersionFileKind });
+      if (hot.of && deps.logs?.audit) logAudit(deps.logs.audit, x, req, res.statusCode, hot.of);
       return;
     }
   }
@@ -135,7 +133,7 @@ async function handle(deps: HandlerDeps, hits: HitMetrics, req: http.IncomingMes
     }
     if (deps.catalog && isCatalogPath(path)) {
       kind = "catalog";
-      const answer = await answerCatalog(deps.catalog, path, query < 0 ? "" : url.slice(query + 1));
+      const answer = await answerCatalog(deps.catalog, path, x.query);
       // Behind the token like the modules it lists, and changing by the second: no shared or stored copies.
       res.setHeader("Cache-Control", "no-store");
       res.setHeader("Content-Type", answer.contentType);

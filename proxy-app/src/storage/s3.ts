@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, paginateListObjectsV2, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { Readable } from "node:stream";
+import { oneLine } from "../redact";
 import { BodyReader } from "./body";
 import { assertSafeKey, ObjectInfo, Storage, StorageUnavailableError, StoredEntry, StoredObject, WriteResult } from "./storage";
 
@@ -192,7 +193,7 @@ function clientSideReason(err: Error): string {
 }
 
 function firstLine(text: string): string {
-  return text.split("\n")[0].slice(0, 200);
+  return oneLine(text.split("\n")[0]);
 }
 
 function statusOf(err: unknown): number | undefined {
